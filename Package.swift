@@ -1,0 +1,31 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swkas",
+    products: [
+        // libswkas.so: the C ABI (kastore.h drop-in + swkas.h).
+        .library(name: "swkas", type: .dynamic, targets: ["SwKas"]),
+        // The pure-Swift library, for Swift packages that import it directly.
+        .library(name: "SwKasCore", targets: ["SwKasCore"]),
+        // The command-line tool; CMake installs it under the name `swkas`.
+        .executable(name: "swkas-cli", targets: ["swkas-cli"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "SwKasCore"),
+        // The exact C declarations of include/, seen from Swift.
+        .systemLibrary(name: "CSwKas"),
+        .target(name: "SwKas", dependencies: ["SwKasCore", "CSwKas"]),
+        .executableTarget(
+            name: "swkas-cli",
+            dependencies: [
+                "SwKasCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "SwKasCoreTests", dependencies: ["SwKasCore"]),
+        .testTarget(name: "SwKasABITests", dependencies: ["SwKas", "CSwKas", "SwKasCore"]),
+    ]
+)

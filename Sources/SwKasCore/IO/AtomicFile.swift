@@ -1,0 +1,131 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Replacing a file atomically: the new contents go to a temporary file in the
+/// same directory, which is flushed, `fsync`ed and renamed over the target,
+/// and then the directory is `fsync`ed. Until the rename the old file is
+/// untouched; after it, the new one is complete. A failure removes the
+/// temporary file and leaves the target as it was.
+///
+/// Targets that are not regular files (devices, FIFOs), and targets in a
+/// directory where no temporary file can be created, are written in place.
+package final class AtomicFile {
+    /// The path to replace.
+    package let path: SystemPath
+    /// Mode bits for the new file: the old file's, or `0666 & ~umask` for a
+    /// new one (learned from the probe, which the kernel created that way).
+    private let mode: mode_t
+    private let owner: (uid_t, gid_t)
+    /// The probe created the target, so a failed write removes it again.
+    private let createdByProbe: Bool
+    /// For a non-regular target, the descriptor from the probe, written in place.
+    private var inPlace: Int32
+
+    /// Checks that `path` can be opened for writing exactly as `fopen(path,
+    /// "wb")` would (same errno on failure: ENOENT, EISDIR, EACCES, ...), but
+    /// without truncating it. A missing file is created empty.
+    package init(probing path: SystemPath) throws(SwKasError) {
+        self.path = path
+        var created = true
+        var fd = open(path.cString, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+        if fd < 0 && errno == EEXIST {
+            created = false
+            fd = open(path.cString, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
+        }
+        if fd < 0 { throw .io(errno: errno) }
+        var info = stat()
+        if fstat(fd, &info) != 0 {
+            let failure = errno
+            close(fd)
+            throw .io(errno: failure)
+        }
+        mode = info.st_mode & 0o7777
+        owner = (info.st_uid, info.st_gid)
+        createdByProbe = created
+        if (info.st_mode & S_IFMT) == S_IFREG {
+            close(fd)
+            inPlace = -1
+        } else {
+            inPlace = fd
+        }
+    }
+
+    deinit {
+        if inPlace >= 0 { close(inPlace) }
+    }
+
+    /// Gives up: removes the file the probe created, if any.
+    package func abandon() {
+        if createdByProbe && inPlace < 0 { unlink(path.cString) }
+    }
+
+    /// Writes the file through `body`, which receives a buffered stdio stream,
+    /// then commits. On any failure the target is left as it was (or removed,
+    /// if the probe created it) and no temporary file remains.
+    package func write(_ body: (UnsafeMutablePointer<FILE>) throws(SwKasError) -> Void) throws(SwKasError) {
+        if inPlace >= 0 {
+            let fd = inPlace
+            inPlace = -1
+            try Self.writeStream(fd: fd, sync: false, body)
+            return
+        }
+        var template = path.hiddenSibling(suffix: ".swkas-XXXXXX").cString
+        let fd = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -1 }
+            return mkstemp(base)
+        }
+        if fd < 0 {
+            // No temporary file possible here: write in place, as kastore does.
+            let direct = open(path.cString, O_WRONLY | O_TRUNC | O_CLOEXEC)
+            if direct < 0 { throw .io(errno: errno) }
+            try Self.writeStream(fd: direct, sync: true, body)
+            return
+        }
+        do throws(SwKasError) {
+            _ = fchown(fd, owner.0, owner.1)  // best effort: only root may give files away
+            if fchmod(fd, mode) != 0 { let failure = errno; close(fd); throw .io(errno: failure) }
+            try Self.writeStream(fd: fd, sync: true, body)
+            if rename(template, path.cString) != 0 { throw .io(errno: errno) }
+        } catch {
+            unlink(template)
+            abandon()
+            throw error
+        }
+        Self.syncDirectory(of: path)
+    }
+
+    /// Runs `body` on a stream over `fd`, then flushes, optionally fsyncs and
+    /// closes it; the first failure wins and `fd` is always closed.
+    private static func writeStream(
+        fd: Int32, sync: Bool, _ body: (UnsafeMutablePointer<FILE>) throws(SwKasError) -> Void
+    ) throws(SwKasError) {
+        guard let stream = fdopen(fd, "wb") else {
+            let failure = errno
+            close(fd)
+            throw .io(errno: failure)
+        }
+        setvbuf(stream, nil, _IOFBF, 1 << 20)
+        var failure: SwKasError?
+        do throws(SwKasError) {
+            try body(stream)
+        } catch {
+            failure = error
+        }
+        if failure == nil && fflush(stream) != 0 { failure = .io(errno: errno) }
+        if failure == nil && sync && fsync(fd) != 0 { failure = .io(errno: errno) }
+        if fclose(stream) != 0 && failure == nil { failure = .io(errno: errno) }
+        if let failure { throw failure }
+    }
+
+    /// Makes the rename durable. Failure only weakens durability, so it is ignored.
+    private static func syncDirectory(of path: SystemPath) {
+        let fd = open(path.directory.cString, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+}

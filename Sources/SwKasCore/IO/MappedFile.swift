@@ -1,0 +1,45 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole file mapped read-only into memory; unmapped on `deinit`.
+///
+/// Readers use it for zero-copy access. A mapping stays valid when the path
+/// is replaced by a rename (which is how every writer of ours updates a file);
+/// if another program truncates the file in place, touching the lost pages
+/// raises SIGBUS, as with any mapping.
+package final class MappedFile: @unchecked Sendable {
+    /// The mapped bytes (empty for an empty file).
+    package let bytes: UnsafeRawBufferPointer
+
+    /// Maps `path`. `populate` pre-faults every page (a full sequential read).
+    package init(path: SystemPath, populate: Bool = false) throws(SwKasError) {
+        let fd = open(path.cString, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .io(errno: errno) }
+        defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw .io(errno: errno) }
+        if (info.st_mode & S_IFMT) == S_IFDIR { throw .io(errno: EISDIR) }
+        guard let size = Int(exactly: info.st_size), size >= 0 else { throw .noMemory }
+        if size == 0 || (info.st_mode & S_IFMT) != S_IFREG {
+            // Nothing to map (or not mappable): an empty view.
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        var flags = MAP_SHARED
+        #if os(Linux)
+        if populate { flags |= MAP_POPULATE }
+        #endif
+        let address = mmap(nil, size, PROT_READ, flags, fd, 0)
+        guard let address, address != MAP_FAILED else { throw .io(errno: errno) }
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+/*
+ * swkas.h: libswkas's own C API, beyond the kastore drop-in of kastore.h.
+ *
+ * Conventions: every name starts with swkas_ / SWKAS_; functions return 0 (or
+ * a documented non-negative value) on success and a negative error code on
+ * failure, writing results through out-parameters. Error codes are kastore's
+ * KAS_ERR_* values or our own SWKAS_ERR_* values, which never reuse
+ * kastore's -1..-15; swkas_strerror describes both.
+ *
+ * The kastore extensions work on the kastore_t of kastore.h, so a store
+ * opened here is read, enumerated and closed with the kastore_* functions.
+ */
+#ifndef SWKAS_H
+#define SWKAS_H
+
+#include "kastore.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Version                                                                */
+
+#define SWKAS_VERSION_MAJOR 0
+#define SWKAS_VERSION_MINOR 1
+#define SWKAS_VERSION_PATCH 0
+#define SWKAS_VERSION_STRING "0.1.0"
+/** MAJOR * 10000 + MINOR * 100 + PATCH, comparable with swkas_version_number(). */
+#define SWKAS_VERSION_NUMBER                                                          \
+    (SWKAS_VERSION_MAJOR * 10000 + SWKAS_VERSION_MINOR * 100 + SWKAS_VERSION_PATCH)
+
+/** The library's version as "MAJOR.MINOR.PATCH" (static string). */
+const char *swkas_version(void);
+/** The library's version as SWKAS_VERSION_NUMBER computes it, at run time. */
+int swkas_version_number(void);
+
+/* ---------------------------------------------------------------------- */
+/* Errors                                                                 */
+
+/** An index past the last item. */
+#define SWKAS_ERR_INDEX_OUT_OF_RANGE -101
+/** A required pointer argument was NULL. */
+#define SWKAS_ERR_NULL_ARGUMENT -102
+/** The file is shorter than the size its header declares (zero-copy opens). */
+#define SWKAS_ERR_TRUNCATED -103
+
+/**
+ * Describes any error code of libswkas, kastore's included (for KAS_ERR_IO,
+ * strerror of the current errno). Static string: never NULL, never freed.
+ */
+const char *swkas_strerror(int err);
+
+/* ---------------------------------------------------------------------- */
+/* kastore extensions                                                     */
+
+/**
+ * Opens the kastore file at filename read-only and memory-maps it: a get
+ * returns a pointer into the mapping (zero-copy), valid until kastore_close.
+ * Every item's array field points into the mapping right after open.
+ * flags: 0, KAS_READ_ALL (accepted; the whole file is mapped anyway) and/or
+ * KAS_GET_TAKES_OWNERSHIP (each get returns a malloc'ed copy instead).
+ * Validation is that of kastore_open; in addition the file must be at least
+ * file_size bytes long (SWKAS_ERR_TRUNCATED). Arrays are 8-byte aligned.
+ * If another process truncates the file while it is mapped, reading the lost
+ * pages raises SIGBUS: map only files that are replaced, not rewritten, which
+ * is how every writer of this library updates a file.
+ */
+int swkas_open_mmap(kastore_t *self, const char *filename, int flags);
+
+/**
+ * Opens a store from size bytes of memory, borrowed (not copied): data must
+ * stay valid and unchanged until kastore_close. Gets return pointers into
+ * data, so data should be 8-byte aligned for typed access. Bytes past the
+ * store's file_size are ignored. Flags as for swkas_open_mmap.
+ */
+int swkas_open_buffer(kastore_t *self, const void *data, size_t size, int flags);
+
+/**
+ * Opens a store in write mode with no file attached: add items with the
+ * kastore_put functions, serialize with swkas_encode, release with
+ * kastore_close (which writes nothing). flags as for kastore_openf.
+ */
+int swkas_open_writer(kastore_t *self, int flags);
+
+/**
+ * Serializes a write-mode store (of any origin) into a new malloc'ed buffer
+ * of *size bytes, which the caller releases with free(). The store stays
+ * open and unchanged; its items are not reordered.
+ */
+int swkas_encode(kastore_t *self, void **data, size_t *size);
+
+/**
+ * Describes item number index (0 <= index < num_items) without loading its
+ * array: readers enumerate in key order, writers in insertion order. *key
+ * points to key_len bytes owned by the store (not NUL-terminated), valid until
+ * close. Any out-pointer may be NULL.
+ */
+int swkas_item(kastore_t *self, size_t index, const char **key, size_t *key_len,
+    int *type, size_t *array_len);
+
+/**
+ * kastore_get for item number index (readers only), with the same ownership
+ * rules. Avoids a key lookup when walking a store in order.
+ */
+int swkas_get_at(
+    kastore_t *self, size_t index, void **array, size_t *array_len, int *type);
+
+/** Bytes per element of a kastore type code, or KAS_ERR_BAD_TYPE. */
+int swkas_type_size(int type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWKAS_H */
