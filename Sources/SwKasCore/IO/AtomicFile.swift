@@ -26,15 +26,12 @@ package final class AtomicFile {
 
     /// Checks that `path` can be opened for writing exactly as `fopen(path,
     /// "wb")` would (same errno on failure: ENOENT, EISDIR, EACCES, ...), but
-    /// without truncating it. A missing file is created empty.
-    package init(probing path: SystemPath) throws(SwKasError) {
-        self.path = path
-        var created = true
-        var fd = open(path.cString, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        if fd < 0 && errno == EEXIST {
-            created = false
-            fd = open(path.cString, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
-        }
+    /// without truncating it. A missing file is created empty. A symbolic link
+    /// is followed, as fopen does: the file it points to is what gets replaced.
+    package init(probing requested: SystemPath) throws(SwKasError) {
+        var existing = stat()
+        let existed = stat(requested.cString, &existing) == 0
+        let fd = open(requested.cString, O_WRONLY | O_CREAT | O_CLOEXEC, 0o666)
         if fd < 0 { throw .io(errno: errno) }
         var info = stat()
         if fstat(fd, &info) != 0 {
@@ -42,15 +39,27 @@ package final class AtomicFile {
             close(fd)
             throw .io(errno: failure)
         }
+        path = Self.resolvingLink(requested)
         mode = info.st_mode & 0o7777
         owner = (info.st_uid, info.st_gid)
-        createdByProbe = created
+        createdByProbe = !existed
         if (info.st_mode & S_IFMT) == S_IFREG {
             close(fd)
             inPlace = -1
         } else {
             inPlace = fd
         }
+    }
+
+    /// The file a symbolic link leads to (it exists: the probe created it),
+    /// or the path itself when it is not a link.
+    private static func resolvingLink(_ path: SystemPath) -> SystemPath {
+        var info = stat()
+        guard lstat(path.cString, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK,
+            let resolved = realpath(path.cString, nil)
+        else { return path }
+        defer { free(resolved) }
+        return SystemPath(cString: resolved)
     }
 
     deinit {

@@ -1,0 +1,152 @@
+"""ctypes bindings of libswkas.so: the structs and functions of kastore.h and swkas.h.
+
+Everything else in the package goes through this module. The library is
+looked up, in order, at $SWKAS_LIBRARY, inside the installed package
+(swkas/_lib/libswkas.so), and in a source checkout's .build/release.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import pathlib
+
+_here = pathlib.Path(__file__).resolve().parent
+
+
+def _library_path() -> str:
+    candidates = []
+    if os.environ.get("SWKAS_LIBRARY"):
+        candidates.append(pathlib.Path(os.environ["SWKAS_LIBRARY"]))
+    candidates.append(_here / "_lib" / "libswkas.so")
+    candidates.append(_here.parent.parent / ".build" / "release" / "libswkas.so")
+    for candidate in candidates:
+        if candidate.is_file():
+            return str(candidate)
+    raise ImportError(
+        "libswkas.so not found (looked at: %s); install the package with pip or set SWKAS_LIBRARY"
+        % ", ".join(str(c) for c in candidates))
+
+
+LIBRARY_PATH = _library_path()
+lib = ctypes.CDLL(LIBRARY_PATH, use_errno=True)
+libc = ctypes.CDLL(None, use_errno=True)
+
+# Constants (kastore.h / swkas.h).
+KAS_ERR_GENERIC = -1
+KAS_ERR_IO = -2
+KAS_ERR_BAD_MODE = -3
+KAS_ERR_NO_MEMORY = -4
+KAS_ERR_BAD_FILE_FORMAT = -5
+KAS_ERR_VERSION_TOO_OLD = -6
+KAS_ERR_VERSION_TOO_NEW = -7
+KAS_ERR_BAD_TYPE = -8
+KAS_ERR_EMPTY_KEY = -9
+KAS_ERR_DUPLICATE_KEY = -10
+KAS_ERR_KEY_NOT_FOUND = -11
+KAS_ERR_ILLEGAL_OPERATION = -12
+KAS_ERR_TYPE_MISMATCH = -13
+KAS_ERR_EOF = -14
+KAS_ERR_BAD_FLAGS = -15
+SWKAS_ERR_INDEX_OUT_OF_RANGE = -101
+SWKAS_ERR_NULL_ARGUMENT = -102
+SWKAS_ERR_TRUNCATED = -103
+
+KAS_READ_ALL = 1
+KAS_GET_TAKES_OWNERSHIP = 2
+KAS_BORROWS_ARRAY = 256
+KAS_READ = 1
+KAS_WRITE = 2
+
+#: numpy dtype name of each kastore type code.
+TYPE_NAMES = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64")
+
+
+class kaitem_t(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("key_len", ctypes.c_size_t),
+        ("array_len", ctypes.c_size_t),
+        ("key", ctypes.c_void_p),
+        ("borrowed_array", ctypes.c_void_p),
+        ("array", ctypes.c_void_p),
+        ("key_start", ctypes.c_size_t),
+        ("array_start", ctypes.c_size_t),
+    ]
+
+
+class kastore_t(ctypes.Structure):
+    _fields_ = [
+        ("flags", ctypes.c_int),
+        ("mode", ctypes.c_int),
+        ("file_version", ctypes.c_int * 2),
+        ("num_items", ctypes.c_size_t),
+        ("items", ctypes.POINTER(kaitem_t)),
+        ("file", ctypes.c_void_p),
+        ("file_size", ctypes.c_size_t),
+        ("file_offset", ctypes.c_long),
+        ("key_read_buffer", ctypes.c_void_p),
+    ]
+
+
+class kas_version_t(ctypes.Structure):
+    _fields_ = [("major", ctypes.c_int), ("minor", ctypes.c_int), ("patch", ctypes.c_int)]
+
+
+_store_p = ctypes.POINTER(kastore_t)
+_c = ctypes.c_char_p
+_vp = ctypes.c_void_p
+_size = ctypes.c_size_t
+_int = ctypes.c_int
+
+
+def _declare(name, restype, *argtypes):
+    function = getattr(lib, name)
+    function.restype = restype
+    function.argtypes = list(argtypes)
+    return function
+
+
+kastore_open = _declare("kastore_open", _int, _store_p, _c, _c, _int)
+kastore_openf = _declare("kastore_openf", _int, _store_p, _vp, _c, _int)
+kastore_close = _declare("kastore_close", _int, _store_p)
+kastore_get = _declare(
+    "kastore_get", _int, _store_p, _c, _size, ctypes.POINTER(_vp), ctypes.POINTER(_size), ctypes.POINTER(_int))
+kastore_contains = _declare("kastore_contains", _int, _store_p, _c, _size)
+kastore_put = _declare("kastore_put", _int, _store_p, _c, _size, _vp, _size, _int, _int)
+kastore_oput = _declare("kastore_oput", _int, _store_p, _c, _size, _vp, _size, _int, _int)
+kas_strerror = _declare("kas_strerror", _c, _int)
+kas_version = _declare("kas_version", kas_version_t)
+swkas_version = _declare("swkas_version", _c)
+swkas_strerror = _declare("swkas_strerror", _c, _int)
+swkas_open_mmap = _declare("swkas_open_mmap", _int, _store_p, _c, _int)
+swkas_open_buffer = _declare("swkas_open_buffer", _int, _store_p, _vp, _size, _int)
+swkas_open_writer = _declare("swkas_open_writer", _int, _store_p, _int)
+swkas_encode = _declare("swkas_encode", _int, _store_p, ctypes.POINTER(_vp), ctypes.POINTER(_size))
+swkas_item = _declare(
+    "swkas_item", _int, _store_p, _size, ctypes.POINTER(_vp), ctypes.POINTER(_size), ctypes.POINTER(_int),
+    ctypes.POINTER(_size))
+swkas_get_at = _declare(
+    "swkas_get_at", _int, _store_p, _size, ctypes.POINTER(_vp), ctypes.POINTER(_size), ctypes.POINTER(_int))
+swkas_type_size = _declare("swkas_type_size", _int, _int)
+
+free = libc.free
+free.restype = None
+free.argtypes = [_vp]
+fdopen = libc.fdopen
+fdopen.restype = _vp
+fdopen.argtypes = [_int, _c]
+fclose = libc.fclose
+fclose.restype = _int
+fclose.argtypes = [_vp]
+fflush = libc.fflush
+fflush.restype = _int
+fflush.argtypes = [_vp]
+setvbuf = libc.setvbuf
+setvbuf.restype = _int
+setvbuf.argtypes = [_vp, _vp, _int, _size]
+_IONBF = 2
+
+
+def strerror(code: int) -> str:
+    """The library's message for an error code."""
+    return swkas_strerror(code).decode("utf-8", "replace")
