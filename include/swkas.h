@@ -91,6 +91,14 @@ int swkas_open_writer(kastore_t *self, int flags);
 int swkas_encode(kastore_t *self, void **data, size_t *size);
 
 /**
+ * Closes a store without writing anything: for a writer, the items are
+ * dropped and the target is left exactly as it was (a file that the open
+ * created is removed again); for a reader this is kastore_close. Frees what
+ * the store owns and zeroes *self. Use it to abandon a write after an error.
+ */
+int swkas_discard(kastore_t *self);
+
+/**
  * Describes item number index (0 <= index < num_items) without loading its
  * array: readers enumerate in key order, writers in insertion order. *key
  * points to key_len bytes owned by the store (not NUL-terminated), valid until
@@ -105,6 +113,15 @@ int swkas_item(kastore_t *self, size_t index, const char **key, size_t *key_len,
  */
 int swkas_get_at(
     kastore_t *self, size_t index, void **array, size_t *array_len, int *type);
+
+/**
+ * Reads a store's total size (file_size) from its first bytes, for callers
+ * that frame stores themselves (sockets, pipes, buffered streams): size must
+ * be at least KAS_HEADER_SIZE. The header is checked as an open checks it:
+ * KAS_ERR_EOF for size 0, KAS_ERR_BAD_FILE_FORMAT for a short or malformed
+ * header, KAS_ERR_VERSION_TOO_OLD / _TOO_NEW.
+ */
+int swkas_store_size(const void *header, size_t size, size_t *store_size);
 
 /** Bytes per element of a kastore type code, or KAS_ERR_BAD_TYPE. */
 int swkas_type_size(int type);

@@ -169,3 +169,15 @@ public func swkas_get_at(
         return 0
     }
 }
+
+@c @implementation
+public func swkas_store_size(_ header: UnsafeRawPointer?, _ size: Int, _ store_size: UnsafeMutablePointer<Int>?) -> Int32 {
+    cCall { () throws(SwKasError) -> Int32 in
+        guard let store_size, header != nil || size == 0, size >= 0 else { throw .nullArgument }
+        var input = MemoryInput(UnsafeRawBufferPointer(start: header, count: size))
+        let parsed = try KastoreDecoder.readHeader(&input)
+        guard let total = Int(exactly: parsed.fileSize) else { throw .noMemory }
+        store_size.pointee = total
+        return 0
+    }
+}

@@ -65,6 +65,21 @@ public func kastore_close(_ self_: UnsafeMutablePointer<kastore_t>?) -> Int32 {
 }
 
 @c @implementation
+public func swkas_discard(_ self_: UnsafeMutablePointer<kastore_t>?) -> Int32 {
+    cCall { () throws(SwKasError) -> Int32 in
+        guard let store = self_ else { return 0 }
+        if store.pointee.mode == KAS_WRITE, let state = ItemTable.state(of: store),
+            case .file(let file) = state.destination
+        {
+            file.abandon()
+        }
+        let closeError = releaseStore(store)
+        if closeError != 0 { throw .io(errno: closeError) }
+        return 0
+    }
+}
+
+@c @implementation
 public func swkas_encode(
     _ self_: UnsafeMutablePointer<kastore_t>?, _ data: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
     _ size: UnsafeMutablePointer<Int>?

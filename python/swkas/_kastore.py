@@ -1,0 +1,469 @@
+"""The kastore API (load, loads, dump, dumps, Store) over libswkas.
+
+Every byte is parsed and written by the library: paths are memory-mapped
+(swkas_open_mmap, zero-copy read-only arrays); descriptors and seekable file
+objects are read through a stdio stream on a dup'ed descriptor; anything
+else (BytesIO, buffered pipes and sockets) is framed with swkas_store_size and
+handed to the library's in-memory reader.
+"""
+from __future__ import annotations
+
+import collections
+import collections.abc
+import ctypes
+import io
+import os
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _abi
+from .exceptions import FileFormatError, StoreClosedError, VersionTooNewError, VersionTooOldError
+
+PY_ENGINE = "python"
+C_ENGINE = "c"
+DEFAULT_KEY_ENCODING = "utf-8"
+
+FileLike = Union[str, bytes, os.PathLike, int, Any]
+
+
+class ValueInfo(NamedTuple):
+    """What a store says about an array without reading it."""
+
+    dtype: str
+    shape: Tuple[int]
+    size: int
+
+
+def _check_engine(engine: Any) -> None:
+    if not isinstance(engine, str) or engine not in (PY_ENGINE, C_ENGINE):
+        raise ValueError("unknown engine")
+
+
+def _raise_for(code: int, filename: Any = None) -> None:
+    """Raises the exception the reference raises for a library error code."""
+    if code == _abi.KAS_ERR_IO:
+        error = ctypes.get_errno()
+        if filename is not None:
+            raise OSError(error, os.strerror(error), filename)
+        raise OSError(error, os.strerror(error))
+    if code == _abi.KAS_ERR_EOF:
+        raise EOFError("End of file")
+    if code == _abi.KAS_ERR_VERSION_TOO_OLD:
+        raise VersionTooOldError()
+    if code == _abi.KAS_ERR_VERSION_TOO_NEW:
+        raise VersionTooNewError()
+    if code == _abi.KAS_ERR_BAD_TYPE:
+        raise FileFormatError("Unknown type")
+    if code in (_abi.KAS_ERR_BAD_FILE_FORMAT, _abi.SWKAS_ERR_TRUNCATED):
+        raise FileFormatError(_abi.strerror(code))
+    if code == _abi.KAS_ERR_NO_MEMORY:
+        raise MemoryError(_abi.strerror(code))
+    raise ValueError("Error occured: %d: %s" % (code, _abi.strerror(code)))
+
+
+class _Handle:
+    """Owns one open kastore_t (and the stream or bytes it reads from)."""
+
+    def __init__(self) -> None:
+        self.store = _abi.kastore_t()
+        self.is_open = False
+        self.stream: Optional[int] = None  # a FILE* we opened on a dup'ed descriptor
+        self.keepalive: Any = None  # bytes a memory reader borrows
+
+    @property
+    def ref(self):
+        return ctypes.byref(self.store)
+
+    def close(self) -> int:
+        status = 0
+        if self.is_open:
+            self.is_open = False
+            status = _abi.kastore_close(self.ref)
+        if self.stream:
+            stream, self.stream = self.stream, None
+            _abi.fclose(stream)
+        self.keepalive = None
+        return status
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+
+class _Malloced:
+    """A buffer the library handed over (KAS_GET_TAKES_OWNERSHIP); freed with its arrays."""
+
+    def __init__(self, address: int) -> None:
+        self.address = address
+
+    def __del__(self) -> None:
+        _abi.free(self.address)
+
+
+def _wrap(address: int, count: int, dtype: np.dtype, owner: Any) -> np.ndarray:
+    """A read-only numpy view of library memory that keeps `owner` alive."""
+    buffer = (ctypes.c_char * (count * dtype.itemsize)).from_address(address)
+    buffer._owner = owner  # the memory lives as long as any view of it
+    array = np.frombuffer(buffer, dtype=dtype, count=count)
+    array.flags.writeable = False
+    return array
+
+
+class Store(collections.abc.Mapping):
+    """A read-only mapping of a kastore store: keys in file order, arrays loaded
+    on first access as read-only numpy arrays. A store loaded from a path is
+    memory-mapped, and its arrays are views of the mapping (zero-copy); the
+    mapping lives until the store is closed and its last array is gone."""
+
+    def __init__(self, handle: _Handle, key_encoding: str, zero_copy: bool) -> None:
+        self._handle: Optional[_Handle] = handle
+        self._zero_copy = zero_copy
+        self._cache: Dict[str, np.ndarray] = {}
+        store = handle.store
+        self._keys: List[str] = []
+        self._info: Dict[str, Tuple[int, int, int]] = {}
+        for index in range(store.num_items):
+            item = store.items[index]
+            key = ctypes.string_at(item.key, item.key_len).decode(key_encoding)
+            self._keys.append(key)
+            self._info[key] = (index, item.type, item.array_len)
+
+    def _check_open(self) -> _Handle:
+        if self._handle is None:
+            raise StoreClosedError()
+        return self._handle
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        handle = self._check_open()
+        if key in self._cache:
+            return self._cache[key]
+        if key not in self._info:
+            raise KeyError(key)
+        index = self._info[key][0]
+        address, length, type_code = ctypes.c_void_p(), ctypes.c_size_t(), ctypes.c_int()
+        status = _abi.swkas_get_at(handle.ref, index, ctypes.byref(address), ctypes.byref(length),
+                                   ctypes.byref(type_code))
+        if status != 0:
+            _raise_for(status)
+        dtype = np.dtype(_abi.TYPE_NAMES[type_code.value])
+        owner = handle if self._zero_copy else _Malloced(address.value)
+        array = _wrap(address.value or 0, length.value, dtype, owner)
+        self._cache[key] = array
+        return array
+
+    def __contains__(self, key: object) -> bool:
+        self._check_open()
+        return key in self._info
+
+    def __iter__(self) -> Iterator[str]:
+        self._check_open()
+        return iter(list(self._keys))
+
+    def __len__(self) -> int:
+        self._check_open()
+        return len(self._keys)
+
+    def info(self, key: str) -> ValueInfo:
+        """The dtype, shape and byte size of an array, without reading it."""
+        self._check_open()
+        if key not in self._info:
+            raise KeyError(key)
+        _, type_code, length = self._info[key]
+        dtype = np.dtype(_abi.TYPE_NAMES[type_code])
+        return ValueInfo(dtype=dtype.name, shape=(length,), size=length * dtype.itemsize)
+
+    def close(self) -> None:
+        """Releases what the store opened itself; never a caller's descriptor or file."""
+        handle, self._handle = self._handle, None
+        self._cache = {}
+        if handle is not None and not self._zero_copy:
+            handle.close()  # arrays own their buffers: nothing else uses the handle
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self._handle is None else "%d items" % len(self._keys)
+        return "<swkas.Store %s>" % state
+
+
+def _as_path(file: Any) -> Optional[bytes]:
+    try:
+        return os.fsencode(os.fspath(file))
+    except TypeError:
+        return None
+
+
+def _fileno(file: Any) -> Optional[int]:
+    """The descriptor behind a file object, or None (BytesIO and the like)."""
+    try:
+        return int(file.fileno())
+    except (AttributeError, io.UnsupportedOperation, OSError, ValueError):
+        return None
+
+
+def _seekable(file: Any) -> bool:
+    try:
+        return bool(file.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _stream(fd: int, mode: bytes) -> int:
+    """An unbuffered-on-read stdio stream over a duplicate of `fd`."""
+    duplicate = os.dup(fd)
+    stream = _abi.fdopen(duplicate, mode)
+    if not stream:
+        error = ctypes.get_errno()
+        os.close(duplicate)
+        raise OSError(error, os.strerror(error))
+    if mode == b"rb":
+        _abi.setvbuf(stream, None, _abi._IONBF, 0)  # never read past the store
+    return stream
+
+
+def _open_fd(fd: int, read_all: bool, key_encoding: str) -> Store:
+    handle = _Handle()
+    handle.stream = _stream(fd, b"rb")
+    flags = _abi.KAS_GET_TAKES_OWNERSHIP | (_abi.KAS_READ_ALL if read_all else 0)
+    status = _abi.kastore_openf(handle.ref, handle.stream, b"r", flags)
+    if status != 0:
+        handle.close()
+        _raise_for(status)
+    handle.is_open = True
+    return Store(handle, key_encoding, zero_copy=False)
+
+
+def _read_exactly(file: Any, count: int) -> bytes:
+    chunks = []
+    while count > 0:
+        chunk = file.read(count)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def _open_bytes(data: bytes, key_encoding: str) -> Store:
+    handle = _Handle()
+    handle.keepalive = data
+    status = _abi.swkas_open_buffer(handle.ref, ctypes.c_char_p(data), len(data), 0)
+    if status != 0:
+        handle.close()
+        _raise_for(status)
+    handle.is_open = True
+    return Store(handle, key_encoding, zero_copy=True)
+
+
+def _read_framed(file: Any) -> bytes:
+    """Reads exactly one store through the object's own read(), framed by its header."""
+    header = _read_exactly(file, 64)
+    size = ctypes.c_size_t()
+    status = _abi.swkas_store_size(header, len(header), ctypes.byref(size))
+    if status != 0:
+        _raise_for(status)
+    rest = _read_exactly(file, size.value - len(header))
+    if len(rest) != size.value - len(header):
+        raise FileFormatError("File not in KAS format")
+    return header + rest
+
+
+def _open(file: FileLike, read_all: bool, key_encoding: str) -> Store:
+    path = _as_path(file)
+    if path is not None:
+        handle = _Handle()
+        status = _abi.swkas_open_mmap(handle.ref, path, _abi.KAS_READ_ALL if read_all else 0)
+        if status != 0:
+            _raise_for(status, os.fsdecode(path))
+        handle.is_open = True
+        return Store(handle, key_encoding, zero_copy=True)
+    if isinstance(file, int):
+        if file < 0:
+            raise ValueError("negative file descriptor")
+        return _open_fd(file, read_all, key_encoding)
+    if not hasattr(file, "write"):
+        raise TypeError("file must be a path, a file descriptor or a file object with a write attribute")
+    fd = _fileno(file)
+    if fd is not None and _seekable(file):
+        # Let the library read at the object's logical position, then move the
+        # object to where the library stopped.
+        os.lseek(fd, file.tell(), os.SEEK_SET)
+        try:
+            return _open_fd(fd, read_all, key_encoding)
+        finally:
+            file.seek(os.lseek(fd, 0, os.SEEK_CUR))
+    return _open_bytes(_read_framed(file), key_encoding)
+
+
+def load(file: FileLike, read_all: bool = False, key_encoding: str = DEFAULT_KEY_ENCODING,
+         engine: str = PY_ENGINE) -> Union[Store, Dict[str, np.ndarray]]:
+    """Loads a store from a path, a file descriptor or a file object.
+
+    With engine="python" (the default) returns a lazy read-only Store; with
+    engine="c", a dict of writable copies. read_all reads everything at once
+    (needed for pipes and sockets; several stores can be read back to back).
+    """
+    _check_engine(engine)
+    store = _open(file, read_all, key_encoding)
+    if engine == C_ENGINE:
+        try:
+            return {key: np.array(store[key]) for key in store}
+        finally:
+            store.close()
+    return store
+
+
+def loads(data: Union[bytes, bytearray, memoryview], key_encoding: str = DEFAULT_KEY_ENCODING) -> Store:
+    """Loads a store from bytes (zero-copy: arrays are views of `data`)."""
+    if not isinstance(data, bytes):
+        data = bytes(data)
+    return _open_bytes(data, key_encoding)
+
+
+def _type_code(dtype: np.dtype, engine: str) -> int:
+    if dtype.kind in "iu" and dtype.itemsize in (1, 2, 4, 8) or dtype.kind == "f" and dtype.itemsize in (4, 8):
+        return _abi.TYPE_NAMES.index(dtype.newbyteorder("=").name)
+    if engine == C_ENGINE:
+        raise ValueError("Unsupported dtype.")
+    raise KeyError(dtype.str if dtype.byteorder == ">" else dtype.name)
+
+
+def _put_all(handle: _Handle, data: Mapping, key_encoding: str, engine: str) -> List[np.ndarray]:
+    """Validates and adds every item (borrowed, zero-copy); returns the arrays
+    that must stay alive until the store is written."""
+    if not isinstance(data, collections.abc.Mapping):
+        raise TypeError("data must be a mapping of str keys to 1-D arrays")
+    arrays = []
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise TypeError("Keys must be unicode.")
+        raw = key.encode(key_encoding)
+        if len(raw) == 0:
+            raise ValueError("Empty keys not supported")
+        array = np.array(value)
+        if array.ndim != 1:
+            raise ValueError("Only 1-D arrays are supported: %r has shape %s" % (key, array.shape))
+        code = _type_code(array.dtype, engine)
+        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        arrays.append(array)
+        status = _abi.kastore_put(handle.ref, raw, len(raw), array.ctypes.data, array.size, code,
+                                  _abi.KAS_BORROWS_ARRAY)
+        if status == _abi.KAS_ERR_DUPLICATE_KEY:
+            raise ValueError("Duplicate key %r after encoding with %r" % (key, key_encoding))
+        if status != 0:
+            _raise_for(status)
+    return arrays
+
+
+def _close_writer(handle: _Handle, filename: Any = None) -> None:
+    handle.is_open = False
+    status = _abi.kastore_close(handle.ref)
+    if status != 0:
+        _raise_for(status, filename)
+
+
+def _dump_fd(data: Mapping, fd: int, key_encoding: str, engine: str) -> None:
+    handle = _Handle()
+    handle.stream = _stream(fd, b"wb")
+    try:
+        status = _abi.kastore_openf(handle.ref, handle.stream, b"w", 0)
+        if status != 0:
+            _raise_for(status)
+        handle.is_open = True
+        try:
+            arrays = _put_all(handle, data, key_encoding, engine)
+        except BaseException:
+            handle.is_open = False
+            _abi.swkas_discard(handle.ref)
+            raise
+        _close_writer(handle)
+        del arrays
+        if _abi.fflush(handle.stream) != 0:
+            error = ctypes.get_errno()
+            raise OSError(error, os.strerror(error))
+    finally:
+        handle.close()
+
+
+def dump(data: Mapping, file: FileLike, key_encoding: str = DEFAULT_KEY_ENCODING,
+         engine: str = PY_ENGINE) -> None:
+    """Writes `data` (str keys, 1-D numeric arrays) as a store. A path is
+    replaced atomically, and only if all of `data` is valid; descriptors and
+    file objects are written at their current position."""
+    _check_engine(engine)
+    path = _as_path(file)
+    if path is not None:
+        handle = _Handle()
+        status = _abi.kastore_open(handle.ref, path, b"w", 0)
+        if status != 0:
+            _raise_for(status, os.fsdecode(path))
+        handle.is_open = True
+        try:
+            arrays = _put_all(handle, data, key_encoding, engine)
+        except BaseException:
+            handle.is_open = False
+            _abi.swkas_discard(handle.ref)
+            raise
+        _close_writer(handle, os.fsdecode(path))
+        del arrays
+        return
+    if isinstance(file, int):
+        if file < 0:
+            raise ValueError("negative file descriptor")
+        _dump_fd(data, file, key_encoding, engine)
+        return
+    if not hasattr(file, "write"):
+        raise TypeError("file must be a path, a file descriptor or a file object with a write attribute")
+    fd = _fileno(file)
+    if fd is None:
+        file.write(dumps(data, key_encoding=key_encoding, engine=engine))
+        return
+    file.flush()
+    if _seekable(file):
+        file.seek(file.tell())
+    _dump_fd(data, fd, key_encoding, engine)
+
+
+def dumps(data: Mapping, key_encoding: str = DEFAULT_KEY_ENCODING, engine: str = PY_ENGINE) -> bytes:
+    """The store's bytes."""
+    _check_engine(engine)
+    handle = _Handle()
+    status = _abi.swkas_open_writer(handle.ref, 0)
+    if status != 0:
+        _raise_for(status)
+    handle.is_open = True
+    try:
+        arrays = _put_all(handle, data, key_encoding, engine)
+        address, size = ctypes.c_void_p(), ctypes.c_size_t()
+        status = _abi.swkas_encode(handle.ref, ctypes.byref(address), ctypes.byref(size))
+        if status != 0:
+            _raise_for(status)
+        try:
+            return ctypes.string_at(address, size.value)
+        finally:
+            _abi.free(address)
+            del arrays
+    finally:
+        handle.close()
+
+
+def get_include() -> str:
+    """The directory holding kastore.h and swkas.h for this installation."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    installed = os.path.join(here, "include")
+    if os.path.isdir(installed):
+        return installed
+    return os.path.join(os.path.dirname(os.path.dirname(here)), "include")
