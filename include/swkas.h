@@ -73,6 +73,10 @@ int swkas_open_mmap(kastore_t *self, const char *filename, int flags);
  * stay valid and unchanged until kastore_close. Gets return pointers into
  * data, so data should be 8-byte aligned for typed access. Bytes past the
  * store's file_size are ignored. Flags as for swkas_open_mmap.
+ * Errors: KAS_ERR_EOF for size 0; SWKAS_ERR_NULL_ARGUMENT for NULL data with
+ * a non-zero size; SWKAS_ERR_TRUNCATED when size < file_size; otherwise the
+ * codes of kastore_open. Both memory readers know the real size, so a size
+ * the data cannot hold is KAS_ERR_BAD_FILE_FORMAT, never an allocation.
  */
 int swkas_open_buffer(kastore_t *self, const void *data, size_t size, int flags);
 
@@ -86,7 +90,8 @@ int swkas_open_writer(kastore_t *self, int flags);
 /**
  * Serializes a write-mode store (of any origin) into a new malloc'ed buffer
  * of *size bytes, which the caller releases with free(). The store stays
- * open and unchanged; its items are not reordered.
+ * open and unchanged; its items are not reordered. KAS_ERR_ILLEGAL_OPERATION
+ * on a reader.
  */
 int swkas_encode(kastore_t *self, void **data, size_t *size);
 

@@ -1058,6 +1058,9 @@ private let malformedFiles = Manifests.malformed.map(\.file)
 /// What a memory reader (mmap or buffer) must return for a corpus file: the
 /// lazy open's code, SWKAS_ERR_TRUNCATED when arrays lie past the end, else 0.
 private func expectedMemoryCode(_ entry: MalformedEntry) -> Int32 {
+    // Memory readers know the real size: what a stream cannot allocate is,
+    // for them, simply more than the data holds.
+    if entry.expected.lazy.open == KAS_ERR_NO_MEMORY { return KAS_ERR_BAD_FILE_FORMAT }
     if entry.expected.lazy.open != 0 { return entry.expected.lazy.open }
     if entry.expected.lazy.gets.contains(where: { $0 != 0 }) || entry.expected.read_all.open != 0 {
         return SWKAS_ERR_TRUNCATED

@@ -256,10 +256,11 @@ package enum KastoreDecoder {
             descriptors = try parseDescriptors(UnsafeRawBufferPointer(buffer), header: header)
         }
         let keysEnd = descriptors.first?.arrayStart ?? header.keysStart
-        // keysEnd ≤ fileSize, and on 64-bit hosts fileSize fits in Int only if
-        // it is ≤ Int.max; a larger key block cannot be allocated anyway.
-        guard let keyBlockSize = Int(exactly: keysEnd - header.keysStart) else { throw .noMemory }
-        if let remaining = input.remaining, remaining < keyBlockSize { throw .badFileFormat }
+        let claimed = keysEnd - header.keysStart  // validated: keysStart ≤ keysEnd ≤ fileSize
+        // A memory input knows a block past its end is a short read; a stream
+        // learns it only by reading, after allocating what the file claims.
+        if let remaining = input.remaining, UInt64(remaining) < claimed { throw .badFileFormat }
+        guard let keyBlockSize = Int(exactly: claimed) else { throw .noMemory }
         let keys = try RawMemory.allocate(keyBlockSize)
         let keyBlock = UnsafeMutableRawBufferPointer(start: keys, count: keyBlockSize)
         let contents = KastoreContents(header: header, descriptors: descriptors, keyBlock: keyBlock)
