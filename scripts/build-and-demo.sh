@@ -9,6 +9,8 @@ bash scripts/install-deps.sh
 echo "==> cmake build (drives swift build -c release)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j 2
+echo "==> pip install ./python (ships libswkas.so and the headers in the package)"
+python3 -m pip install -q --disable-pip-version-check ./python 2>&1 | grep -v "Running pip as the 'root' user" || true
 swkas=build/bin/swkas
 example=test-data/example/simulated.trees
 echo
@@ -19,4 +21,8 @@ echo "==> $swkas ls -l -H $example | head"
 echo "==> $swkas dump $example nodes/time | head -5"
 "$swkas" dump "$example" nodes/time | head -5
 echo
-echo "Built: .build/release/libswkas.so (C ABI), include/ (headers), $swkas (CLI)."
+echo "==> python3 -m swkas ls $example | head -3"
+(cd /tmp && python3 -m swkas ls "$root/$example" | head -3)
+echo
+echo "Built: .build/release/libswkas.so (C ABI), include/ (headers), $swkas (CLI),"
+echo "and the swkas Python package (import swkas; python3 -m swkas)."

@@ -19,6 +19,7 @@ run() {
 }
 
 run build bash -c 'cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j 2'
+run pip-install bash -c 'python3 -m pip install -q --disable-pip-version-check ./python 2>&1 | grep -v "Running pip as the .root. user"; exit ${PIPESTATUS[0]}'
 run swift-tests swift test
 run ctest ctest --test-dir build --output-on-failure
 run pytest python3 -m pytest -q python/tests
@@ -29,4 +30,4 @@ if [ ${#failed[@]} -gt 0 ]; then
     echo "FAILED suites: ${failed[*]}"
     exit 1
 fi
-echo "All suites passed: build, swift-tests, ctest, pytest, fuzz."
+echo "All suites passed: build, pip-install, swift-tests, ctest, pytest, fuzz."

@@ -1,7 +1,9 @@
+"""pytest runs against the installed swkas package (`pip install ./python`);
+set SWKAS_TEST_SOURCE=1 to test the source tree (and .build/release/libswkas.so)."""
+import os
 import pathlib
 import sys
 
-# Tests run against the source tree's package (and .build/release/libswkas.so)
-# unless the package is installed.
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "python"))
+if os.environ.get("SWKAS_TEST_SOURCE"):
+    sys.path.insert(0, str(ROOT / "python"))
