@@ -157,11 +157,7 @@ public func kastore_open(
             try checkOpenFlags(flags)
             try openStreamReader(store, stream, flags: flags)
         case UInt8(ascii: "w"):
-            let file = try AtomicFile(probing: SystemPath(cString: filename))
-            do throws(SwKasError) { try checkOpenFlags(flags) } catch {
-                file.abandon()
-                throw error
-            }
+            let file = try probeForWriting(filename, flags: flags)
             try installWriter(store, flags: flags | ownFileFlag, destination: .file(file))
         case UInt8(ascii: "a"):
             try openAppend(store, path: filename, flags: flags)
@@ -169,6 +165,18 @@ public func kastore_open(
             throw .badMode
         }
     }
+}
+
+/// A path writer's target, probed (kastore's fopen errors) before the flags
+/// are checked, as kastore does; a file the probe created is removed again
+/// when the flags are bad.
+private func probeForWriting(_ path: UnsafePointer<CChar>, flags: Int32) throws(SwKasError) -> AtomicFile {
+    let file = try AtomicFile(probing: SystemPath(cString: path))
+    do throws(SwKasError) { try checkOpenFlags(flags) } catch {
+        file.abandon()
+        throw error
+    }
+    return file
 }
 
 /// Append mode: read the whole existing store, then become a writer holding
@@ -185,11 +193,7 @@ private func openAppend(_ store: StorePointer, path: UnsafePointer<CChar>, flags
         old.flags &= ~ownFileFlag
         if fclose(stream) != 0 { throw .io(errno: errno) }
     }
-    let file = try AtomicFile(probing: SystemPath(cString: path))
-    do throws(SwKasError) { try checkOpenFlags(flags) } catch {
-        file.abandon()
-        throw error
-    }
+    let file = try probeForWriting(path, flags: flags)
     try installWriter(store, flags: flags | ownFileFlag, destination: .file(file))
     guard let state = ItemTable.state(of: store) else { throw .generic }
     try withUnsafeMutablePointer(to: &old) { (oldStore) throws(SwKasError) in

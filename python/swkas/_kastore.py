@@ -368,9 +368,18 @@ def _put_all(handle: _Handle, data: Mapping, key_encoding: str, engine: str) -> 
     return arrays
 
 
-def _close_writer(handle: _Handle, filename: Any = None) -> None:
+def _write_all(handle: _Handle, data: Mapping, key_encoding: str, engine: str, filename: Any = None) -> None:
+    """Adds every item to an open writer and closes it, which writes the
+    store; invalid data discards the writer, so nothing is written."""
+    try:
+        arrays = _put_all(handle, data, key_encoding, engine)
+    except BaseException:
+        handle.is_open = False
+        _abi.swkas_discard(handle.ref)
+        raise
     handle.is_open = False
-    status = _abi.kastore_close(handle.ref)
+    status = _abi.kastore_close(handle.ref)  # reads the borrowed arrays
+    del arrays
     if status != 0:
         _raise_for(status, filename)
 
@@ -383,14 +392,7 @@ def _dump_fd(data: Mapping, fd: int, key_encoding: str, engine: str) -> None:
         if status != 0:
             _raise_for(status)
         handle.is_open = True
-        try:
-            arrays = _put_all(handle, data, key_encoding, engine)
-        except BaseException:
-            handle.is_open = False
-            _abi.swkas_discard(handle.ref)
-            raise
-        _close_writer(handle)
-        del arrays
+        _write_all(handle, data, key_encoding, engine)
         if _abi.fflush(handle.stream) != 0:
             error = ctypes.get_errno()
             raise OSError(error, os.strerror(error))
@@ -411,14 +413,7 @@ def dump(data: Mapping, file: FileLike, key_encoding: str = DEFAULT_KEY_ENCODING
         if status != 0:
             _raise_for(status, os.fsdecode(path))
         handle.is_open = True
-        try:
-            arrays = _put_all(handle, data, key_encoding, engine)
-        except BaseException:
-            handle.is_open = False
-            _abi.swkas_discard(handle.ref)
-            raise
-        _close_writer(handle, os.fsdecode(path))
-        del arrays
+        _write_all(handle, data, key_encoding, engine, os.fsdecode(path))
         return
     if isinstance(file, int):
         if file < 0:
