@@ -112,6 +112,15 @@ def _wrap(address: int, count: int, dtype: np.dtype, owner: Any) -> np.ndarray:
     return array
 
 
+# kaitem_t as numpy sees it (spec §3.3): the items table is read in one go.
+_ITEM_DTYPE = np.dtype({
+    "names": ["type", "key_len", "array_len", "key", "array", "array_start"],
+    "formats": ["<i4", "<u8", "<u8", "<u8", "<u8", "<u8"],
+    "offsets": [0, 8, 16, 24, 40, 56],
+    "itemsize": 64,
+})
+
+
 class Store(collections.abc.Mapping):
     """A read-only mapping of a kastore store: keys in file order, arrays loaded
     on first access as read-only numpy arrays. A store loaded from a path is
@@ -123,13 +132,27 @@ class Store(collections.abc.Mapping):
         self._zero_copy = zero_copy
         self._cache: Dict[str, np.ndarray] = {}
         store = handle.store
-        self._keys: List[str] = []
-        self._info: Dict[str, Tuple[int, int, int]] = {}
-        for index in range(store.num_items):
-            item = store.items[index]
-            key = ctypes.string_at(item.key, item.key_len).decode(key_encoding)
-            self._keys.append(key)
-            self._info[key] = (index, item.type, item.array_len)
+        count = store.num_items
+        table = np.zeros(0, dtype=_ITEM_DTYPE)
+        if count:
+            raw = ctypes.string_at(store.items, count * _ITEM_DTYPE.itemsize)
+            table = np.frombuffer(raw, dtype=_ITEM_DTYPE)
+        # Keys are packed back to back in file order: one copy, then slices.
+        lengths = table["key_len"].astype(np.int64)
+        ends = np.cumsum(lengths)
+        key_bytes = ctypes.string_at(int(table["key"][0]), int(ends[-1])) if count else b""
+        starts = (ends - lengths).tolist()
+        self._keys: List[str] = [
+            key_bytes[start:end].decode(key_encoding) for start, end in zip(starts, ends.tolist())]
+        self._index: Dict[str, int] = {key: index for index, key in enumerate(self._keys)}
+        self._types = table["type"].tolist()
+        self._lengths = table["array_len"].tolist()
+        # Zero-copy stores: one view of the whole store, sliced per key.
+        self._view: Optional[np.ndarray] = None
+        self._starts = table["array_start"].tolist()
+        if zero_copy and count:
+            base = int(table["array"][0]) - self._starts[0]
+            self._view = _wrap(base, store.file_size, np.dtype(np.uint8), handle)
 
     def _check_open(self) -> _Handle:
         if self._handle is None:
@@ -138,25 +161,30 @@ class Store(collections.abc.Mapping):
 
     def __getitem__(self, key: str) -> np.ndarray:
         handle = self._check_open()
-        if key in self._cache:
-            return self._cache[key]
-        if key not in self._info:
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        index = self._index.get(key)
+        if index is None:
             raise KeyError(key)
-        index = self._info[key][0]
-        address, length, type_code = ctypes.c_void_p(), ctypes.c_size_t(), ctypes.c_int()
-        status = _abi.swkas_get_at(handle.ref, index, ctypes.byref(address), ctypes.byref(length),
-                                   ctypes.byref(type_code))
-        if status != 0:
-            _raise_for(status)
-        dtype = np.dtype(_abi.TYPE_NAMES[type_code.value])
-        owner = handle if self._zero_copy else _Malloced(address.value)
-        array = _wrap(address.value or 0, length.value, dtype, owner)
+        dtype = _DTYPES[self._types[index]]
+        length = self._lengths[index]
+        if self._view is not None:
+            start = self._starts[index]
+            array = self._view[start:start + length * dtype.itemsize].view(dtype)
+        else:
+            address, length_out, type_code = ctypes.c_void_p(), ctypes.c_size_t(), ctypes.c_int()
+            status = _abi.swkas_get_at(handle.ref, index, ctypes.byref(address), ctypes.byref(length_out),
+                                       ctypes.byref(type_code))
+            if status != 0:
+                _raise_for(status)
+            array = _wrap(address.value or 0, length, dtype, _Malloced(address.value))
         self._cache[key] = array
         return array
 
     def __contains__(self, key: object) -> bool:
         self._check_open()
-        return key in self._info
+        return key in self._index
 
     def __iter__(self) -> Iterator[str]:
         self._check_open()
@@ -169,16 +197,18 @@ class Store(collections.abc.Mapping):
     def info(self, key: str) -> ValueInfo:
         """The dtype, shape and byte size of an array, without reading it."""
         self._check_open()
-        if key not in self._info:
+        index = self._index.get(key)
+        if index is None:
             raise KeyError(key)
-        _, type_code, length = self._info[key]
-        dtype = np.dtype(_abi.TYPE_NAMES[type_code])
+        dtype = _DTYPES[self._types[index]]
+        length = self._lengths[index]
         return ValueInfo(dtype=dtype.name, shape=(length,), size=length * dtype.itemsize)
 
     def close(self) -> None:
         """Releases what the store opened itself; never a caller's descriptor or file."""
         handle, self._handle = self._handle, None
         self._cache = {}
+        self._view = None
         if handle is not None and not self._zero_copy:
             handle.close()  # arrays own their buffers: nothing else uses the handle
 
@@ -333,9 +363,15 @@ def loads(data: Union[bytes, bytearray, memoryview], key_encoding: str = DEFAULT
     return _open_bytes(data, key_encoding)
 
 
+#: kastore type code by (numpy kind, itemsize): np.longlong and friends map by size.
+_TYPE_CODES = {(np.dtype(name).kind, np.dtype(name).itemsize): code for code, name in enumerate(_abi.TYPE_NAMES)}
+_DTYPES = [np.dtype(name) for name in _abi.TYPE_NAMES]
+
+
 def _type_code(dtype: np.dtype, engine: str) -> int:
-    if dtype.kind in "iu" and dtype.itemsize in (1, 2, 4, 8) or dtype.kind == "f" and dtype.itemsize in (4, 8):
-        return _abi.TYPE_NAMES.index(dtype.newbyteorder("=").name)
+    code = _TYPE_CODES.get((dtype.kind, dtype.itemsize))
+    if code is not None:
+        return code
     if engine == C_ENGINE:
         raise ValueError("Unsupported dtype.")
     raise KeyError(dtype.str if dtype.byteorder == ">" else dtype.name)
@@ -347,20 +383,23 @@ def _put_all(handle: _Handle, data: Mapping, key_encoding: str, engine: str) -> 
     if not isinstance(data, collections.abc.Mapping):
         raise TypeError("data must be a mapping of str keys to 1-D arrays")
     arrays = []
+    put = _abi.kastore_put
+    store = handle.ref
     for key, value in data.items():
         if not isinstance(key, str):
             raise TypeError("Keys must be unicode.")
         raw = key.encode(key_encoding)
-        if len(raw) == 0:
+        if not raw:
             raise ValueError("Empty keys not supported")
-        array = np.array(value)
+        array = np.asarray(value)
         if array.ndim != 1:
             raise ValueError("Only 1-D arrays are supported: %r has shape %s" % (key, array.shape))
         code = _type_code(array.dtype, engine)
-        array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        if array.dtype.byteorder == ">" or not array.flags.c_contiguous:
+            array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
         arrays.append(array)
-        status = _abi.kastore_put(handle.ref, raw, len(raw), array.ctypes.data, array.size, code,
-                                  _abi.KAS_BORROWS_ARRAY)
+        status = put(store, raw, len(raw), array.__array_interface__["data"][0], array.size, code,
+                     _abi.KAS_BORROWS_ARRAY)
         if status == _abi.KAS_ERR_DUPLICATE_KEY:
             raise ValueError("Duplicate key %r after encoding with %r" % (key, key_encoding))
         if status != 0:
