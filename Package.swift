@@ -15,7 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "SwKasCore"),
+        .target(name: "SwKasCore", dependencies: ["CSystem"]),
+        // The few OS calls Swift's Glibc module does not expose.
+        .target(name: "CSystem"),
         // The exact C declarations of include/, seen from Swift.
         .systemLibrary(name: "CSwKas"),
         .target(name: "SwKas", dependencies: ["SwKasCore", "CSwKas"]),

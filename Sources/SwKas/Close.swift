@@ -42,8 +42,8 @@ private func writeStore(_ store: StorePointer, _ state: StoreState) throws(SwKas
         var output = StdioOutput(stream)
         try KastoreEncoder.encode(items, to: &output)
     case .file(let file):
-        try file.write { (stream) throws(SwKasError) in
-            var output = StdioOutput(stream)
+        try file.write { (output) throws(SwKasError) in
+            var output = output
             try KastoreEncoder.encode(items, to: &output)
         }
     }

@@ -15,15 +15,14 @@ func insertItem(
     if store.pointee.num_items >= Int(UInt32.max) { throw .noMemory }  // the format's u32 count
     let keyCopy = try RawMemory.allocate(key.count)
     if let source = key.baseAddress { memcpy(keyCopy, source, key.count) }
-    let reference = KeyReference(bytes: UnsafeRawBufferPointer(start: keyCopy, count: key.count))
+    let reference = KeyReference(UnsafeRawBufferPointer(start: keyCopy, count: key.count))
     do throws(SwKasError) {
-        if state.keys.contains(reference) { throw .duplicateKey }
-        try ItemTable.reserveOne(in: store, state: state)
+        try ItemTable.reserveOne(in: store, state: state)  // spare capacity changes nothing visible
+        if !state.keys.insert(reference).inserted { throw .duplicateKey }
     } catch {
         RawMemory.release(keyCopy)
         throw error
     }
-    state.keys.insert(reference)
     guard let items = store.pointee.items else { return }
     (items + store.pointee.num_items).initialize(
         to: kaitem_t(

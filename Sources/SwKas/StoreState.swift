@@ -45,16 +45,25 @@ final class StoreState {
     }
 }
 
-/// A key held by a writer (the item's private copy), hashed by content.
+/// A key held by a writer (the item's private copy), hashed by content once:
+/// set growth rehashes the stored value, not the bytes.
 struct KeyReference: Hashable {
     let bytes: UnsafeRawBufferPointer
+    let hashValue_: Int
+
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        var hasher = Hasher()
+        hasher.combine(bytes: bytes)
+        hashValue_ = hasher.finalize()
+    }
 
     static func == (a: KeyReference, b: KeyReference) -> Bool {
-        KastoreKeyOrder.compare(a.bytes, b.bytes) == 0
+        a.hashValue_ == b.hashValue_ && KastoreKeyOrder.compare(a.bytes, b.bytes) == 0
     }
 
     func hash(into hasher: inout Hasher) {
-        hasher.combine(bytes: bytes)
+        hasher.combine(hashValue_)
     }
 }
 
@@ -150,7 +159,7 @@ struct SortedItems: KastoreItemSource {
 
     init(_ items: UnsafeMutableBufferPointer<kaitem_t>) {
         self.items = items
-        order = items.indices.sorted { KastoreKeyOrder.compare(items[$0].keyBytes, items[$1].keyBytes) < 0 }
+        order = KastoreKeyOrder.sortedIndices(count: items.count) { items[$0].keyBytes }
         entries = order.map {
             KastoreEntry(keyLength: items[$0].key_len, type: items[$0].kastoreType, count: items[$0].array_len)
         }

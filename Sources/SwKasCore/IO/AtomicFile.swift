@@ -71,14 +71,14 @@ package final class AtomicFile {
         if createdByProbe && inPlace < 0 { unlink(path.cString) }
     }
 
-    /// Writes the file through `body`, which receives a buffered stdio stream,
-    /// then commits. On any failure the target is left as it was (or removed,
-    /// if the probe created it) and no temporary file remains.
-    package func write(_ body: (UnsafeMutablePointer<FILE>) throws(SwKasError) -> Void) throws(SwKasError) {
+    /// Writes the file through `body`, then commits (flush, fsync, rename,
+    /// fsync of the directory). On any failure the target is left as it was
+    /// (or removed, if the probe created it) and no temporary file remains.
+    package func write(_ body: (FileOutput) throws(SwKasError) -> Void) throws(SwKasError) {
         if inPlace >= 0 {
             let fd = inPlace
             inPlace = -1
-            try Self.writeStream(fd: fd, sync: false, body)
+            try Self.writeFile(fd: fd, sync: false, body)
             return
         }
         var template = path.hiddenSibling(suffix: ".swkas-XXXXXX").cString
@@ -90,13 +90,13 @@ package final class AtomicFile {
             // No temporary file possible here: write in place, as kastore does.
             let direct = open(path.cString, O_WRONLY | O_TRUNC | O_CLOEXEC)
             if direct < 0 { throw .io(errno: errno) }
-            try Self.writeStream(fd: direct, sync: true, body)
+            try Self.writeFile(fd: direct, sync: true, body)
             return
         }
         do throws(SwKasError) {
             _ = fchown(fd, owner.0, owner.1)  // best effort: only root may give files away
             if fchmod(fd, mode) != 0 { let failure = errno; close(fd); throw .io(errno: failure) }
-            try Self.writeStream(fd: fd, sync: true, body)
+            try Self.writeFile(fd: fd, sync: true, body)
             if rename(template, path.cString) != 0 { throw .io(errno: errno) }
         } catch {
             unlink(template)
@@ -106,26 +106,21 @@ package final class AtomicFile {
         Self.syncDirectory(of: path)
     }
 
-    /// Runs `body` on a stream over `fd`, then flushes, optionally fsyncs and
-    /// closes it; the first failure wins and `fd` is always closed.
-    private static func writeStream(
-        fd: Int32, sync: Bool, _ body: (UnsafeMutablePointer<FILE>) throws(SwKasError) -> Void
+    /// Runs `body` on an output over `fd`, then flushes, optionally fsyncs and
+    /// closes; the first failure wins and `fd` is always closed.
+    private static func writeFile(
+        fd: Int32, sync: Bool, _ body: (FileOutput) throws(SwKasError) -> Void
     ) throws(SwKasError) {
-        guard let stream = fdopen(fd, "wb") else {
-            let failure = errno
-            close(fd)
-            throw .io(errno: failure)
-        }
-        setvbuf(stream, nil, _IOFBF, 1 << 20)
         var failure: SwKasError?
         do throws(SwKasError) {
-            try body(stream)
+            let output = try FileOutput(fd: fd)
+            try body(output)
+            try output.flush()
         } catch {
             failure = error
         }
-        if failure == nil && fflush(stream) != 0 { failure = .io(errno: errno) }
         if failure == nil && sync && fsync(fd) != 0 { failure = .io(errno: errno) }
-        if fclose(stream) != 0 && failure == nil { failure = .io(errno: errno) }
+        if close(fd) != 0 && failure == nil { failure = .io(errno: errno) }
         if let failure { throw failure }
     }
 

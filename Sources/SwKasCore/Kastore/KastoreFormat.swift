@@ -127,6 +127,30 @@ package enum KastoreKeyOrder {
     }
 }
 
+extension KastoreKeyOrder {
+    /// The indices `0..<count` ordered by key. Sorting compares the keys'
+    /// first eight bytes as one integer and falls back to `compare` only on a
+    /// tie, which keeps sorting many keys cheap.
+    package static func sortedIndices(
+        count: Int, key: (Int) -> UnsafeRawBufferPointer
+    ) -> [Int] {
+        var entries: [(prefix: UInt64, index: Int)] = (0..<count).map { index in
+            let bytes = key(index)
+            var prefix: UInt64 = 0
+            for position in 0..<8 {
+                prefix <<= 8
+                if position < bytes.count { prefix |= UInt64(bytes[position]) }
+            }
+            return (prefix, index)
+        }
+        entries.sort { a, b in
+            if a.prefix != b.prefix { return a.prefix < b.prefix }
+            return compare(key(a.index), key(b.index)) < 0
+        }
+        return entries.map(\.index)
+    }
+}
+
 /// Reading a store's table of contents with the validation of §2.1, in the
 /// reference's order, so each malformed input gets the reference's error.
 package enum KastoreDecoder {

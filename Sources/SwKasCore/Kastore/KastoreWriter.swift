@@ -53,8 +53,8 @@ public struct KastoreWriter: Sendable {
     public func write(toFile path: String) throws(SwKasError) {
         let file = try AtomicFile(probing: SystemPath(path))
         let source = SortedItems(self)
-        try file.write { (stream) throws(SwKasError) in
-            var output = StdioOutput(stream)
+        try file.write { (output) throws(SwKasError) in
+            var output = output
             try KastoreEncoder.encode(source, to: &output)
         }
     }
@@ -68,9 +68,7 @@ public struct KastoreWriter: Sendable {
         init(_ writer: KastoreWriter) {
             self.writer = writer
             order = writer.keys.indices.sorted { a, b in
-                writer.keys[a].withUnsafeBytes { ka in
-                    writer.keys[b].withUnsafeBytes { kb in KastoreKeyOrder.compare(ka, kb) < 0 }
-                }
+                writer.keys[a].lexicographicallyPrecedes(writer.keys[b])  // §1.5: bytes, shorter first
             }
             entries = order.map {
                 KastoreEntry(keyLength: writer.keys[$0].count, type: writer.arrays[$0].type, count: writer.arrays[$0].count)

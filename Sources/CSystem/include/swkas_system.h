@@ -1,0 +1,13 @@
+/* OS calls that Swift's Glibc module does not expose (they need _GNU_SOURCE). */
+#ifndef SWKAS_SYSTEM_H
+#define SWKAS_SYSTEM_H
+
+#include <stdint.h>
+
+/* Asks the kernel to start writing back [offset, offset + length) of fd now,
+ * without waiting (sync_file_range with SYNC_FILE_RANGE_WRITE on Linux; a
+ * no-op elsewhere). A later fsync then has little left to do. Returns 0 or
+ * -1 with errno set; callers may ignore failure, it only costs speed. */
+int swkas_start_writeback(int fd, int64_t offset, int64_t length);
+
+#endif
