@@ -61,6 +61,7 @@ typedef struct {
     const char *(*strerror)(int);
     /* ours only */
     int (*open_mmap)(kastore_t *, const char *, int);
+    int (*set_durable)(kastore_t *, int);
 } lib_t;
 
 static void die(const char *fmt, ...)
@@ -104,6 +105,7 @@ static void load_lib(lib_t *lib, const char *name, const char *path, int is_ours
         lib, "kastore_puts_int32", 1);
     lib->strerror = (const char *(*) (int) ) sym(lib, "kas_strerror", 1);
     lib->open_mmap = (int (*)(kastore_t *, const char *, int)) sym(lib, "swkas_open_mmap", 0);
+    lib->set_durable = (int (*)(kastore_t *, int)) sym(lib, "swkas_set_durable", 0);
     if (is_ours && lib->open_mmap == NULL) {
         die("%s does not export swkas_open_mmap: is it really libswkas?", path);
     }
@@ -461,6 +463,7 @@ static const char *array_keys[NUM_ARRAYS] = { "array_0", "array_1", "array_2", "
 typedef struct {
     int put_flags;
     int fsync_after;
+    int not_durable; /* ours only: swkas_set_durable(store, 0) */
 } write_arg_t;
 
 static const char *write_target(lib_t *lib)
@@ -484,6 +487,9 @@ static double scenario_write(lib_t *lib, void *argp)
 
     double c0 = cpu_now(), t0 = now();
     check(lib, lib->open(&store, path, "w", 0), "kastore_open(w)");
+    if (arg->not_durable && lib->set_durable != NULL) {
+        check(lib, lib->set_durable(&store, 0), "swkas_set_durable");
+    }
     for (int i = 0; i < NUM_ARRAYS; i++) {
         check(lib, lib->puts_float64(&store, array_keys[i], arrays[i], cfg.n_elems, arg->put_flags),
             "kastore_puts_float64");
@@ -862,9 +868,8 @@ int main(int argc, char **argv)
     /* (a) write */
     if (wanted('a')) {
         fprintf(stderr, "(a) write %s ...\n", size_s);
-        write_arg_t borrow = { KAS_BORROWS_ARRAY, 0 }, copy = { 0, 0 }, borrow_sync = {
-            KAS_BORROWS_ARRAY, 1
-        };
+        write_arg_t borrow = { KAS_BORROWS_ARRAY, 0, 0 }, copy = { 0, 0, 0 },
+                    borrow_sync = { KAS_BORROWS_ARRAY, 1, 0 }, borrow_nosync = { KAS_BORROWS_ARRAY, 0, 1 };
         /* Warm-up and output check (untimed). */
         warm(&ours, scenario_write, &borrow);
         warm(&ref, scenario_write, &borrow);
@@ -883,6 +888,10 @@ int main(int argc, char **argv)
         r = new_row(label, 0, "durability-equal: the timed run ends with an fsync of the "
                               "written file for both libraries");
         run_pair(r, &ours, &ref, scenario_write, &borrow_sync, cfg.reps, cfg.reps);
+        snprintf(label, sizeof label, "(a*) write %s borrowed, ours not durable", size_s);
+        r = new_row(label, 0, "ours with swkas_set_durable(store, 0): atomic rename, no fsync; "
+                              "ref as in (a)");
+        run_pair(r, &ours, &ref, scenario_write, &borrow_nosync, cfg.reps, cfg.reps);
         unlink(files[F_W_OURS]);
         unlink(files[F_W_REF]);
     }

@@ -96,6 +96,18 @@ int swkas_open_writer(kastore_t *self, int flags);
 int swkas_encode(kastore_t *self, void **data, size_t *size);
 
 /**
+ * Chooses whether kastore_close makes a path writer's file durable. By
+ * default (durable = 1) close fsyncs the new file before renaming it over the
+ * target and fsyncs the directory after, so the new store survives a power
+ * loss once close returns. With durable = 0 both fsyncs are skipped: the
+ * replace is still atomic (readers and a crashed process see the old or the
+ * new store, never a mix), but after a power loss the target may hold either.
+ * For scratch files, that is most of a write's cost saved.
+ * KAS_ERR_ILLEGAL_OPERATION unless self is a writer opened on a path.
+ */
+int swkas_set_durable(kastore_t *self, int durable);
+
+/**
  * Closes a store without writing anything: for a writer, the items are
  * dropped and the target is left exactly as it was (a file that the open
  * created is removed again); for a reader this is kastore_close. Frees what

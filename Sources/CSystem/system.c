@@ -2,6 +2,8 @@
 #include "swkas_system.h"
 
 #include <fcntl.h>
+#include <stdint.h>
+#include <sys/mman.h>
 
 int
 swkas_start_writeback(int fd, int64_t offset, int64_t length)
@@ -13,5 +15,21 @@ swkas_start_writeback(int fd, int64_t offset, int64_t length)
     (void) offset;
     (void) length;
     return 0;
+#endif
+}
+
+void
+swkas_advise_huge_pages(void *start, size_t length)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t page = 4096;
+    uintptr_t first = ((uintptr_t) start + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t) start + length) & ~(page - 1);
+    if (end > first) {
+        (void) madvise((void *) first, end - first, MADV_HUGEPAGE);
+    }
+#else
+    (void) start;
+    (void) length;
 #endif
 }

@@ -65,6 +65,18 @@ public func kastore_close(_ self_: UnsafeMutablePointer<kastore_t>?) -> Int32 {
 }
 
 @c @implementation
+public func swkas_set_durable(_ self_: UnsafeMutablePointer<kastore_t>?, _ durable: Int32) -> Int32 {
+    cCall { () throws(SwKasError) -> Int32 in
+        guard let store = self_ else { throw .nullArgument }
+        guard store.pointee.mode == KAS_WRITE, let state = ItemTable.state(of: store),
+            case .file(let file) = state.destination
+        else { throw .illegalOperation }
+        file.durable = durable != 0
+        return 0
+    }
+}
+
+@c @implementation
 public func swkas_discard(_ self_: UnsafeMutablePointer<kastore_t>?) -> Int32 {
     cCall { () throws(SwKasError) -> Int32 in
         guard let store = self_ else { return 0 }

@@ -2,6 +2,7 @@
 #ifndef SWKAS_SYSTEM_H
 #define SWKAS_SYSTEM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Asks the kernel to start writing back [offset, offset + length) of fd now,
@@ -9,5 +10,11 @@
  * no-op elsewhere). A later fsync then has little left to do. Returns 0 or
  * -1 with errno set; callers may ignore failure, it only costs speed. */
 int swkas_start_writeback(int fd, int64_t offset, int64_t length);
+
+/* Asks for transparent huge pages over the whole pages inside [start,
+ * start + length) (madvise MADV_HUGEPAGE on Linux; a no-op elsewhere). A
+ * fresh multi-megabyte buffer then costs a few hundred page faults instead of
+ * hundreds of thousands. Failure only costs speed. */
+void swkas_advise_huge_pages(void *start, size_t length);
 
 #endif

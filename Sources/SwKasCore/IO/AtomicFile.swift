@@ -23,6 +23,9 @@ package final class AtomicFile {
     private let createdByProbe: Bool
     /// For a non-regular target, the descriptor from the probe, written in place.
     private var inPlace: Int32
+    /// Whether a commit fsyncs the file and its directory (power-loss safety);
+    /// without it the replace is still atomic.
+    package var durable = true
 
     /// Checks that `path` can be opened for writing exactly as `fopen(path,
     /// "wb")` would (same errno on failure: ENOENT, EISDIR, EACCES, ...), but
@@ -90,20 +93,20 @@ package final class AtomicFile {
             // No temporary file possible here: write in place, as kastore does.
             let direct = open(path.cString, O_WRONLY | O_TRUNC | O_CLOEXEC)
             if direct < 0 { throw .io(errno: errno) }
-            try Self.writeFile(fd: direct, sync: true, body)
+            try Self.writeFile(fd: direct, sync: durable, body)
             return
         }
         do throws(SwKasError) {
             _ = fchown(fd, owner.0, owner.1)  // best effort: only root may give files away
             if fchmod(fd, mode) != 0 { let failure = errno; close(fd); throw .io(errno: failure) }
-            try Self.writeFile(fd: fd, sync: true, body)
+            try Self.writeFile(fd: fd, sync: durable, body)
             if rename(template, path.cString) != 0 { throw .io(errno: errno) }
         } catch {
             unlink(template)
             abandon()
             throw error
         }
-        Self.syncDirectory(of: path)
+        if durable { Self.syncDirectory(of: path) }
     }
 
     /// Runs `body` on an output over `fd`, then flushes, optionally fsyncs and
@@ -113,7 +116,7 @@ package final class AtomicFile {
     ) throws(SwKasError) {
         var failure: SwKasError?
         do throws(SwKasError) {
-            let output = try FileOutput(fd: fd)
+            let output = try FileOutput(fd: fd, writesBack: sync)
             try body(output)
             try output.flush()
         } catch {

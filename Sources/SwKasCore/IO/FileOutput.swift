@@ -9,10 +9,9 @@ import Darwin
 /// A file descriptor as a store output, for the files swkas writes itself.
 ///
 /// Small writes (headers, keys, padding, small arrays) gather in a 1 MiB
-/// buffer; large arrays go straight to `write(2)` in 16 MiB pieces, after each
-/// of which the kernel is asked to start writing back. The `fsync` that makes
-/// an atomic replace durable then overlaps with the writing instead of
-/// following it.
+/// buffer; large arrays go straight to `write(2)` in 16 MiB pieces. When an
+/// fsync will follow, the kernel is asked after each piece to start writing
+/// back, so the fsync overlaps with the writing instead of following it.
 package final class FileOutput: KastoreOutput {
     private static let bufferSize = 1 << 20
     private static let writebackStep = 16 << 20
@@ -24,9 +23,12 @@ package final class FileOutput: KastoreOutput {
     /// to writeback.
     private var issued: Int64 = 0
     private var kicked: Int64 = 0
+    /// Start writeback as we go: only worth it when an fsync will follow.
+    private let writesBack: Bool
 
-    package init(fd: Int32) throws(SwKasError) {
+    package init(fd: Int32, writesBack: Bool) throws(SwKasError) {
         self.fd = fd
+        self.writesBack = writesBack
         buffer = try RawMemory.allocate(Self.bufferSize)
     }
 
@@ -70,7 +72,7 @@ package final class FileOutput: KastoreOutput {
             if written == 0 { throw .io(errno: EIO) }
             offset += written
             issued += Int64(written)
-            if issued - kicked >= Int64(Self.writebackStep) {
+            if writesBack && issued - kicked >= Int64(Self.writebackStep) {
                 _ = swkas_start_writeback(fd, kicked, issued - kicked)  // a hint: failure costs only speed
                 kicked = issued
             }
