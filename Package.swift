@@ -15,9 +15,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "SwKasCore", dependencies: ["CSystem"]),
+        .target(name: "SwKasCore", dependencies: ["CSystem", "CLZ4", "CZlib", "CZstd"]),
         // The few OS calls Swift's Glibc module does not expose.
         .target(name: "CSystem"),
+        // The codecs, from the system's C libraries (Debian: liblz4-dev zlib1g-dev libzstd-dev).
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // The exact C declarations of include/, seen from Swift.
         .systemLibrary(name: "CSwKas"),
         .target(name: "SwKas", dependencies: ["SwKasCore", "CSwKas"]),

@@ -44,6 +44,14 @@ int swkas_version_number(void);
 #define SWKAS_ERR_NULL_ARGUMENT -102
 /** The file is shorter than the size its header declares (zero-copy opens). */
 #define SWKAS_ERR_TRUNCATED -103
+/** A Blosc2 chunk, or one of its compressed streams, is malformed. */
+#define SWKAS_ERR_BAD_CHUNK -110
+/** Valid input that uses a feature swkas does not implement (e.g. dictionaries). */
+#define SWKAS_ERR_UNSUPPORTED -111
+/** A parameter outside its documented range. */
+#define SWKAS_ERR_INVALID_ARGUMENT -112
+/** An output buffer too small for the result. */
+#define SWKAS_ERR_BUFFER_TOO_SMALL -113
 
 /**
  * Describes any error code of libswkas, kastore's included (for KAS_ERR_IO,
@@ -94,6 +102,17 @@ int swkas_open_writer(kastore_t *self, int flags);
  * on a reader.
  */
 int swkas_encode(kastore_t *self, void **data, size_t *size);
+
+/**
+ * Adds count items in one call: item i has key keys[i] (key_lens[i] bytes),
+ * array arrays[i] of array_lens[i] elements of type types[i]. flags as for
+ * kastore_put (0 copies every array now, KAS_BORROWS_ARRAY keeps the
+ * pointers until close). All or nothing: on failure no item of this call is
+ * added, the code of the first failing item is returned, and its index is
+ * written to *failed (when failed is not NULL).
+ */
+int swkas_put_many(kastore_t *self, size_t count, const char *const *keys, const size_t *key_lens,
+    const void *const *arrays, const size_t *array_lens, const int *types, int flags, size_t *failed);
 
 /**
  * Chooses whether kastore_close makes a path writer's file durable. By

@@ -176,8 +176,7 @@ public func swkas_store_size(_ header: UnsafeRawPointer?, _ size: Int, _ store_s
         guard let store_size, header != nil || size == 0, size >= 0 else { throw .nullArgument }
         var input = MemoryInput(UnsafeRawBufferPointer(start: header, count: size))
         let parsed = try KastoreDecoder.readHeader(&input)
-        guard let total = Int(exactly: parsed.fileSize) else { throw .noMemory }
-        store_size.pointee = total
+        store_size.pointee = Int(truncatingIfNeeded: parsed.fileSize)  // size_t: any u64 fits
         return 0
     }
 }

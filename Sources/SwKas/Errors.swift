@@ -28,6 +28,10 @@ extension SwKasError {
         case .indexOutOfRange: return SWKAS_ERR_INDEX_OUT_OF_RANGE
         case .nullArgument: return SWKAS_ERR_NULL_ARGUMENT
         case .truncated: return SWKAS_ERR_TRUNCATED
+        case .chunkFormat: return SWKAS_ERR_BAD_CHUNK
+        case .unsupported: return SWKAS_ERR_UNSUPPORTED
+        case .invalidArgument: return SWKAS_ERR_INVALID_ARGUMENT
+        case .bufferTooSmall: return SWKAS_ERR_BUFFER_TOO_SMALL
         }
     }
 
@@ -36,7 +40,8 @@ extension SwKasError {
         let all: [SwKasError] = [
             .generic, .io(errno: 0), .badMode, .noMemory, .badFileFormat, .versionTooOld, .versionTooNew,
             .badType, .emptyKey, .duplicateKey, .keyNotFound, .illegalOperation, .typeMismatch, .endOfFile,
-            .badFlags, .indexOutOfRange, .nullArgument, .truncated,
+            .badFlags, .indexOutOfRange, .nullArgument, .truncated, .chunkFormat(""), .unsupported(""),
+            .invalidArgument(""), .bufferTooSmall,
         ]
         return Dictionary(uniqueKeysWithValues: all.map { ($0.code, $0) })
     }()

@@ -115,3 +115,43 @@ public func kastore_oputs(
 ) -> Int32 {
     kastore_oput(self_, key, key.map { strlen($0) } ?? 0, array, array_len, type, flags)
 }
+
+/// Removes the items added after the first `count`, freeing what they own
+/// (undoing part of a bulk put).
+private func truncateItems(_ store: StorePointer, state: StoreState, to count: Int) {
+    let items = store.itemBuffer
+    for index in stride(from: items.count - 1, through: count, by: -1) {
+        let item = items[index]
+        state.keys.remove(KeyReference(item.keyBytes))
+        RawMemory.release(item.key)
+        RawMemory.release(item.array)
+    }
+    store.pointee.num_items = count
+}
+
+@c @implementation
+public func swkas_put_many(
+    _ self_: UnsafeMutablePointer<kastore_t>?, _ count: Int, _ keys: UnsafePointer<UnsafePointer<CChar>?>?,
+    _ key_lens: UnsafePointer<Int>?, _ arrays: UnsafePointer<UnsafeRawPointer?>?, _ array_lens: UnsafePointer<Int>?,
+    _ types: UnsafePointer<Int32>?, _ flags: Int32, _ failed: UnsafeMutablePointer<Int>?
+) -> Int32 {
+    guard let store = self_ else { return SWKAS_ERR_NULL_ARGUMENT }
+    if count == 0 { return 0 }
+    guard count > 0, let keys, let key_lens, let arrays, let array_lens, let types else {
+        return SWKAS_ERR_NULL_ARGUMENT
+    }
+    let before = store.pointee.num_items
+    for index in 0..<count {
+        let status = kastore_put(store, keys[index], key_lens[index], arrays[index], array_lens[index], types[index], flags)
+        if status != 0 {
+            let saved = errno
+            if let state = ItemTable.state(of: store), store.pointee.mode == KAS_WRITE {
+                truncateItems(store, state: state, to: before)
+            }
+            failed?.pointee = index
+            errno = saved
+            return status
+        }
+    }
+    return 0
+}

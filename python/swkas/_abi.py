@@ -129,6 +129,10 @@ swkas_get_at = _declare(
     "swkas_get_at", _int, _store_p, _size, ctypes.POINTER(_vp), ctypes.POINTER(_size), ctypes.POINTER(_int))
 swkas_type_size = _declare("swkas_type_size", _int, _int)
 swkas_discard = _declare("swkas_discard", _int, _store_p)
+swkas_put_many = _declare(
+    "swkas_put_many", _int, _store_p, _size, ctypes.POINTER(_c), ctypes.POINTER(_size), ctypes.POINTER(_vp),
+    ctypes.POINTER(_size), ctypes.POINTER(_int), _int, ctypes.POINTER(_size))
+swkas_set_durable = _declare("swkas_set_durable", _int, _store_p, _int)
 swkas_store_size = _declare("swkas_store_size", _int, _vp, _size, ctypes.POINTER(_size))
 
 free = libc.free

@@ -277,9 +277,11 @@ def _open_fd(fd: int, read_all: bool, key_encoding: str) -> Store:
 
 
 def _read_exactly(file: Any, count: int) -> bytes:
+    """Up to `count` bytes from the object's read(), in bounded pieces (a
+    header may claim far more than the stream holds)."""
     chunks = []
     while count > 0:
-        chunk = file.read(count)
+        chunk = file.read(min(count, 1 << 24))
         if not chunk:
             break
         chunks.append(chunk)
@@ -382,9 +384,7 @@ def _put_all(handle: _Handle, data: Mapping, key_encoding: str, engine: str) -> 
     that must stay alive until the store is written."""
     if not isinstance(data, collections.abc.Mapping):
         raise TypeError("data must be a mapping of str keys to 1-D arrays")
-    arrays = []
-    put = _abi.kastore_put
-    store = handle.ref
+    raw_keys, arrays, codes = [], [], []
     for key, value in data.items():
         if not isinstance(key, str):
             raise TypeError("Keys must be unicode.")
@@ -394,16 +394,25 @@ def _put_all(handle: _Handle, data: Mapping, key_encoding: str, engine: str) -> 
         array = np.asarray(value)
         if array.ndim != 1:
             raise ValueError("Only 1-D arrays are supported: %r has shape %s" % (key, array.shape))
-        code = _type_code(array.dtype, engine)
+        codes.append(_type_code(array.dtype, engine))
         if array.dtype.byteorder == ">" or not array.flags.c_contiguous:
             array = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
+        raw_keys.append(raw)
         arrays.append(array)
-        status = put(store, raw, len(raw), array.__array_interface__["data"][0], array.size, code,
-                     _abi.KAS_BORROWS_ARRAY)
-        if status == _abi.KAS_ERR_DUPLICATE_KEY:
-            raise ValueError("Duplicate key %r after encoding with %r" % (key, key_encoding))
-        if status != 0:
-            _raise_for(status)
+    count = len(arrays)
+    if count == 0:
+        return arrays
+    # One call adds everything (borrowed: the arrays stay alive until close).
+    failed = ctypes.c_size_t()
+    status = _abi.swkas_put_many(
+        handle.ref, count, (ctypes.c_char_p * count)(*raw_keys), (ctypes.c_size_t * count)(*map(len, raw_keys)),
+        (ctypes.c_void_p * count)(*[array.__array_interface__["data"][0] for array in arrays]),
+        (ctypes.c_size_t * count)(*[array.size for array in arrays]), (ctypes.c_int * count)(*codes),
+        _abi.KAS_BORROWS_ARRAY, ctypes.byref(failed))
+    if status == _abi.KAS_ERR_DUPLICATE_KEY:
+        raise ValueError("Duplicate key %r after encoding with %r" % (raw_keys[failed.value], key_encoding))
+    if status != 0:
+        _raise_for(status)
     return arrays
 
 

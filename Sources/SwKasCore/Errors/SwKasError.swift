@@ -46,6 +46,14 @@ public enum SwKasError: Error, Equatable, Hashable, Sendable, CustomStringConver
     case nullArgument
     /// The file is shorter than the store its header describes.
     case truncated
+    /// A Blosc2 chunk (or one of its streams, named here) is malformed.
+    case chunkFormat(String)
+    /// Valid input using a feature swkas does not implement (named here).
+    case unsupported(String)
+    /// An argument outside its documented range (named here).
+    case invalidArgument(String)
+    /// An output buffer smaller than the result needs.
+    case bufferTooSmall
 
     public var description: String {
         switch self {
@@ -73,6 +81,10 @@ public enum SwKasError: Error, Equatable, Hashable, Sendable, CustomStringConver
         case .indexOutOfRange: return "Item index out of range"
         case .nullArgument: return "A required pointer argument is NULL"
         case .truncated: return "File is shorter than the size in its header"
+        case .chunkFormat(let what): return "Malformed Blosc2 chunk" + (what.isEmpty ? "" : " (\(what))")
+        case .unsupported(let what): return "Unsupported feature" + (what.isEmpty ? "" : ": \(what)")
+        case .invalidArgument(let what): return "Invalid argument" + (what.isEmpty ? "" : ": \(what)")
+        case .bufferTooSmall: return "Output buffer too small"
         }
     }
 }
