@@ -42,19 +42,17 @@ enum PythonFormat {
         return sign + body
     }
 
-    /// `humanize.naturalsize(bytes, gnu=True)`: powers of 1024, one letter.
+    /// `humanize.naturalsize(bytes, gnu=True)`: the unit from log base 1024
+    /// (one letter), one step up when the rounded mantissa reaches 1024.
     static func naturalSize(_ bytes: Int) -> String {
         if bytes < 1024 { return "\(bytes)B" }
         let suffixes = Array("KMGTPEZYRQ")
         let value = Double(bytes)
-        var unit = 1024.0 * 1024.0
-        var suffix = suffixes[0]
-        for (index, letter) in suffixes.enumerated() {
-            unit = pow(1024.0, Double(index + 2))
-            suffix = letter
-            if value < unit { break }
+        var exponent = Int(Swift.min(log(value) / log(1024.0), Double(suffixes.count)))
+        if exponent < suffixes.count, Double(oneDecimal(value / pow(1024.0, Double(exponent)))) ?? 0 >= 1024 {
+            exponent += 1
         }
-        return oneDecimal(1024.0 * value / unit) + String(suffix)
+        return oneDecimal(value / pow(1024.0, Double(exponent))) + String(suffixes[exponent - 1])
     }
 
     /// C's `%.1f`, which rounds the binary value exactly as Python's `%` does.

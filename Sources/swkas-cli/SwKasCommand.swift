@@ -14,6 +14,12 @@ struct SwKasCommand: ParsableCommand {
         version: "swkas 0.1.0",
         subcommands: [List.self, Dump.self])
 
+    @Flag(name: [.customShort("V")], help: "Show the version (same as --version).")
+    var shortVersion = false
+
+    @Flag(name: [.short, .long], help: "Increase verbosity (accepted for kastore compatibility).")
+    var verbose: Int
+
     static func main() {
         // Like kastore's tool: a closed pipe (`swkas ls f | head`) ends us quietly.
         signal(SIGPIPE, SIG_DFL)
@@ -24,6 +30,27 @@ struct SwKasCommand: ParsableCommand {
             exit(withError: error)
         }
     }
+
+    /// Reached only without a subcommand: `-V` prints the version, anything
+    /// else is a usage error (exit status 2, as kastore's argparse gives).
+    func run() throws {
+        if shortVersion {
+            print(Self.configuration.version)
+            return
+        }
+        var standardError = StandardError()
+        print("usage: " + Self.usageString(), to: &standardError)
+        print("swkas: error: the following arguments are required: subcommand", to: &standardError)
+        throw ExitCode(2)
+    }
+}
+
+/// Standard error as a `TextOutputStream`.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var bytes = Array(string.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
 }
 
 /// Options shared by the kastore subcommands.
@@ -33,15 +60,6 @@ struct StoreOptions: ParsableArguments {
 
     @Flag(name: [.short, .long], help: "Increase verbosity (accepted for kastore compatibility).")
     var verbose: Int
-
-    /// Opens the store, turning failures into a one-line error and exit status 1.
-    func open() throws -> KastoreFile {
-        do {
-            return try KastoreFile(contentsOf: store)
-        } catch {
-            throw ValidationFailure("\(store): \(error)")
-        }
-    }
 }
 
 /// A failure reported as `Error: <message>` with exit status 1.
@@ -64,14 +82,21 @@ extension SwKasCommand {
         var humanReadable = false
 
         func run() throws {
-            let file = try options.open()
+            // Like kastore's lazy open: only header, descriptors and keys are
+            // read, so a store whose arrays are cut short still lists.
+            let items: [KastoreItemInfo]
+            do {
+                items = try KastoreFile.items(inFileAt: options.store)
+            } catch {
+                throw ValidationFailure("\(options.store): \(error)")
+            }
             var out = OutputBuffer()
             defer { out.flush() }
             guard long else {
-                for item in file { out.line(item.key) }
+                for item in items { out.line(item.key) }
                 return
             }
-            let rows = file.map { item in
+            let rows = items.map { item in
                 (
                     dtype: item.type.name, length: String(item.count),
                     size: humanReadable ? PythonFormat.naturalSize(item.byteCount) : String(item.byteCount),
@@ -100,9 +125,13 @@ extension SwKasCommand {
         var array: String
 
         func run() throws {
-            let file = try options.open()
-            guard let values = file[array] else {
+            let values: KastoreArray
+            do {
+                values = try KastoreFile.array(forKey: array, inFileAt: options.store)
+            } catch .keyNotFound {
                 throw ValidationFailure("\(options.store): no array with key '\(array)'")
+            } catch {
+                throw ValidationFailure("\(options.store): \(error)")
             }
             var out = OutputBuffer()
             defer { out.flush() }

@@ -13,6 +13,7 @@ import collections.abc
 import ctypes
 import io
 import os
+import stat
 from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
@@ -107,9 +108,9 @@ def _wrap(address: int, count: int, dtype: np.dtype, owner: Any) -> np.ndarray:
     """A read-only numpy view of library memory that keeps `owner` alive."""
     buffer = (ctypes.c_char * (count * dtype.itemsize)).from_address(address)
     buffer._owner = owner  # the memory lives as long as any view of it
-    array = np.frombuffer(buffer, dtype=dtype, count=count)
-    array.flags.writeable = False
-    return array
+    # A read-only buffer: the flag cannot be turned back on (a mapping is
+    # read-only, and loads() must never change the caller's bytes).
+    return np.frombuffer(memoryview(buffer).toreadonly(), dtype=dtype, count=count)
 
 
 # kaitem_t as numpy sees it (spec §3.3): the items table is read in one go.
@@ -301,43 +302,75 @@ def _open_bytes(data: bytes, key_encoding: str) -> Store:
 
 
 def _read_framed(file: Any) -> bytes:
-    """Reads exactly one store through the object's own read(), framed by its header."""
+    """Reads one store through the object's own read(), framed by its header;
+    fewer bytes come back when the stream ends early."""
     header = _read_exactly(file, 64)
     size = ctypes.c_size_t()
     status = _abi.swkas_store_size(header, len(header), ctypes.byref(size))
     if status != 0:
         _raise_for(status)
-    rest = _read_exactly(file, size.value - len(header))
-    if len(rest) != size.value - len(header):
-        raise FileFormatError("File not in KAS format")
-    return header + rest
+    return header + _read_exactly(file, size.value - len(header))
+
+
+def _open_truncated(data: bytes, key_encoding: str) -> Store:
+    """A lazy store over bytes that end before the store does: it opens, and
+    only the arrays past the end fail, as kastore's lazy reader behaves. The
+    library reads them from an anonymous in-memory file."""
+    fd = os.memfd_create("swkas-truncated-store")
+    try:
+        os.write(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return _open_fd(fd, False, key_encoding)
+    finally:
+        os.close(fd)
+
+
+def _open_path(path: bytes, read_all: bool, key_encoding: str) -> Store:
+    """Memory-maps a complete regular file; FIFOs, devices and truncated
+    files are read as streams instead, with kastore's semantics."""
+    handle = _Handle()
+    status = _abi.swkas_open_mmap(handle.ref, path, _abi.KAS_READ_ALL if read_all else 0)
+    if status == 0:
+        handle.is_open = True
+        return Store(handle, key_encoding, zero_copy=True)
+    regular = False
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        pass
+    if status not in (_abi.SWKAS_ERR_TRUNCATED, _abi.KAS_ERR_EOF) or (status == _abi.KAS_ERR_EOF and regular):
+        _raise_for(status, os.fsdecode(path))
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, os.fsdecode(path)) from None
+    try:
+        return _open_fd(fd, read_all, key_encoding)
+    finally:
+        os.close(fd)
 
 
 def _open(file: FileLike, read_all: bool, key_encoding: str) -> Store:
     path = _as_path(file)
     if path is not None:
-        handle = _Handle()
-        status = _abi.swkas_open_mmap(handle.ref, path, _abi.KAS_READ_ALL if read_all else 0)
-        if status != 0:
-            _raise_for(status, os.fsdecode(path))
-        handle.is_open = True
-        return Store(handle, key_encoding, zero_copy=True)
+        return _open_path(path, read_all, key_encoding)
     if isinstance(file, int):
         if file < 0:
             raise ValueError("negative file descriptor")
         return _open_fd(file, read_all, key_encoding)
     if not hasattr(file, "write"):
         raise TypeError("file must be a path, a file descriptor or a file object with a write attribute")
-    fd = _fileno(file)
-    if fd is not None and _seekable(file):
-        # Let the library read at the object's logical position, then move the
-        # object to where the library stopped.
-        os.lseek(fd, file.tell(), os.SEEK_SET)
-        try:
-            return _open_fd(fd, read_all, key_encoding)
-        finally:
-            file.seek(os.lseek(fd, 0, os.SEEK_CUR))
-    return _open_bytes(_read_framed(file), key_encoding)
+    # File objects are read through their own read(): their buffering stays
+    # consistent, and they end exactly at the end of the store.
+    data = _read_framed(file)
+    if len(data) >= 64:
+        size = ctypes.c_size_t()
+        _abi.swkas_store_size(data, len(data), ctypes.byref(size))
+        if len(data) < size.value:
+            if read_all:
+                raise FileFormatError("File not in KAS format")
+            return _open_truncated(data, key_encoding)
+    return _open_bytes(data, key_encoding)
 
 
 def load(file: FileLike, read_all: bool = False, key_encoding: str = DEFAULT_KEY_ENCODING,
@@ -349,6 +382,8 @@ def load(file: FileLike, read_all: bool = False, key_encoding: str = DEFAULT_KEY
     (needed for pipes and sockets; several stores can be read back to back).
     """
     _check_engine(engine)
+    if engine == C_ENGINE:
+        key_encoding = DEFAULT_KEY_ENCODING  # kastore's C engine always decodes UTF-8
     store = _open(file, read_all, key_encoding)
     if engine == C_ENGINE:
         try:
@@ -376,7 +411,7 @@ def _type_code(dtype: np.dtype, engine: str) -> int:
         return code
     if engine == C_ENGINE:
         raise ValueError("Unsupported dtype.")
-    raise KeyError(dtype.str if dtype.byteorder == ">" else dtype.name)
+    raise KeyError(str(dtype))
 
 
 def _put_all(handle: _Handle, data: Mapping, key_encoding: str, engine: str) -> List[np.ndarray]:
@@ -384,6 +419,10 @@ def _put_all(handle: _Handle, data: Mapping, key_encoding: str, engine: str) -> 
     that must stay alive until the store is written."""
     if not isinstance(data, collections.abc.Mapping):
         raise TypeError("data must be a mapping of str keys to 1-D arrays")
+    if engine == C_ENGINE:
+        if not isinstance(data, dict):
+            raise TypeError("data must be a dict")
+        key_encoding = DEFAULT_KEY_ENCODING  # kastore's C engine always encodes UTF-8
     raw_keys, arrays, codes = [], [], []
     for key, value in data.items():
         if not isinstance(key, str):

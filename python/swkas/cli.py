@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
@@ -15,13 +16,14 @@ _SUFFIXES = "KMGTPEZYRQ"
 
 
 def natural_size(size: int) -> str:
+    """humanize.naturalsize(size, gnu=True): the unit from log base 1024, one
+    step up when the rounded mantissa reaches 1024."""
     if size < 1024:
         return "%dB" % size
-    for index, suffix in enumerate(_SUFFIXES):
-        unit = 1024 ** (index + 2)
-        if size < unit:
-            break
-    return "%.1f%s" % (1024 * float(size) / unit, suffix)
+    exponent = int(min(math.log(size, 1024), len(_SUFFIXES)))
+    if exponent < len(_SUFFIXES) and float("%.1f" % (size / (1024 ** exponent))) >= 1024:
+        exponent += 1
+    return "%.1f%s" % (size / (1024 ** exponent), _SUFFIXES[exponent - 1])
 
 
 def _list(args: argparse.Namespace) -> None:

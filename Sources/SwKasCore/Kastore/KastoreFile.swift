@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What a store says about one item, without its data.
 public struct KastoreItemInfo: Sendable, Hashable {
     /// The key's bytes (UTF-8 for keys written from Python or Swift strings).
@@ -122,6 +128,59 @@ public final class KastoreFile: @unchecked Sendable {
         let descriptor = contents.descriptors[index]
         let start = Int(descriptor.arrayStart)
         return UnsafeRawBufferPointer(rebasing: storage[start..<(start + Int(descriptor.byteCount))])
+    }
+}
+
+extension KastoreFile {
+    /// The items of the store at `path`, read as kastore's lazy open reads
+    /// them: the header, descriptors and keys only (with full validation), so
+    /// a store whose arrays are cut short still lists.
+    public static func items(inFileAt path: String) throws(SwKasError) -> [KastoreItemInfo] {
+        try withContents(ofFileAt: path) { (contents, _) throws(SwKasError) in
+            contents.descriptors.indices.map { index in
+                KastoreItemInfo(
+                    keyBytes: Array(contents.key(at: index)), type: contents.descriptors[index].type,
+                    count: Int(contents.descriptors[index].count))
+            }
+        }
+    }
+
+    /// The array stored under `key` in the file at `path`, read as kastore's
+    /// lazy get reads it: header, descriptors and keys, then that array alone.
+    /// `.keyNotFound`; `.badFileFormat` when the file ends inside the array.
+    public static func array(forKey key: String, inFileAt path: String) throws(SwKasError) -> KastoreArray {
+        try withContents(ofFileAt: path) { (contents, stream) throws(SwKasError) in
+            let wanted = Array(key.utf8)
+            guard
+                let index = contents.descriptors.indices.first(where: {
+                    contents.key(at: $0).elementsEqual(wanted)
+                })
+            else { throw .keyNotFound }
+            let descriptor = contents.descriptors[index]
+            guard let size = Int(exactly: descriptor.byteCount), let start = Int(exactly: descriptor.arrayStart) else {
+                throw .noMemory
+            }
+            let buffer = try RawMemory.allocate(size)
+            defer { RawMemory.release(buffer) }
+            if size > 0 {
+                if fseek(stream, start, SEEK_SET) != 0 { throw .io(errno: errno) }
+                var input = StdioInput(stream)
+                try KastoreDecoder.readExactly(&input, into: UnsafeMutableRawBufferPointer(start: buffer, count: size))
+            }
+            return KastoreArray.decode(descriptor.type, UnsafeRawBufferPointer(start: buffer, count: size))
+        }
+    }
+
+    /// Opens `path` as a stream and reads its table of contents for `body`.
+    private static func withContents<R>(
+        ofFileAt path: String, _ body: (KastoreContents, UnsafeMutablePointer<FILE>) throws(SwKasError) -> R
+    ) throws(SwKasError) -> R {
+        guard let stream = fopen(path, "rb") else { throw .io(errno: errno) }
+        defer { fclose(stream) }
+        var input = StdioInput(stream)
+        let contents = try KastoreDecoder.readContents(&input)
+        defer { RawMemory.release(contents.keyBlock.baseAddress) }
+        return try body(contents, stream)
     }
 }
 
