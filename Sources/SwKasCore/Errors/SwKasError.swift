@@ -88,3 +88,17 @@ public enum SwKasError: Error, Equatable, Hashable, Sendable, CustomStringConver
         }
     }
 }
+
+/// Runs `body` through a standard-library API that rethrows untyped errors
+/// (`withUnsafeBytes` and friends), keeping the typed error: `body` throws
+/// only `SwKasError`.
+@inlinable
+package func typedThrows<R>(_ body: () throws -> R) throws(SwKasError) -> R {
+    do {
+        return try body()
+    } catch let error as SwKasError {
+        throw error
+    } catch {
+        throw .generic
+    }
+}

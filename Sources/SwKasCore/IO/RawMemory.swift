@@ -46,6 +46,12 @@ extension UnsafeRawPointer {
 }
 
 extension UnsafeMutableRawPointer {
+    /// Copies all of `bytes` here (nothing for an empty buffer).
+    @inlinable
+    package func copyBytes(from bytes: UnsafeRawBufferPointer) {
+        if let source = bytes.baseAddress, bytes.count > 0 { copyMemory(from: source, byteCount: bytes.count) }
+    }
+
     @inlinable
     package func storeLittleEndian<T: FixedWidthInteger>(_ value: T, at offset: Int) {
         storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)

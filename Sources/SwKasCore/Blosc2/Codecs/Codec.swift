@@ -47,7 +47,7 @@ public enum Blosc2Codec: UInt8, CaseIterable, Sendable, CustomStringConvertible 
         _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, context: CodecContext
     ) throws(SwKasError) {
         switch self {
-        case .blosclz: throw .unsupported("BloscLZ streams (decoder pending)")
+        case .blosclz: try BloscLZ.decompress(source, into: destination)
         case .lz4, .lz4hc: try LZ4Codec.decompress(source, into: destination)
         case .zlib: try ZlibCodec.decompress(source, into: destination)
         case .zstd: try context.zstdDecompress(source, into: destination)

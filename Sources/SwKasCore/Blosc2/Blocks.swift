@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A reusable C-heap scratch buffer that grows on demand.
+final class Scratch {
+    private(set) var base: UnsafeMutableRawPointer?
+    private var capacity = 0
+
+    deinit { RawMemory.release(base) }
+
+    /// At least `count` bytes, valid until the next call.
+    func buffer(_ count: Int) throws(SwKasError) -> UnsafeMutableRawBufferPointer {
+        if count > capacity || base == nil {
+            RawMemory.release(base)
+            base = nil
+            base = try RawMemory.allocate(count)
+            capacity = count
+        }
+        return UnsafeMutableRawBufferPointer(start: base, count: count)
+    }
+}
+
+/// One worker's state: codec contexts and scratch for filters and streams.
+final class BlockWorker {
+    let codecs = CodecContext()
+    let first = Scratch()
+    let second = Scratch()
+    let streams = Scratch()
+
+    /// Filters `block` (slots 0 to 5) and encodes it as `streamCount` streams
+    /// (§1.3, §1.5): all-equal streams as runs, others compressed, or stored
+    /// raw when compression does not shrink them.
+    func compressBlock(
+        _ block: UnsafeRawBufferPointer, reference: UnsafeRawBufferPointer, isFirst: Bool,
+        parameters: Blosc2Parameters, streams streamCount: Int
+    ) throws(SwKasError) -> [UInt8] {
+        let filtered = try Filters.forward(
+            block, reference: reference, isFirst: isFirst, parameters: parameters, scratch: (first, second))
+        let size = block.count
+        let streamSize = size / streamCount
+        var output: [UInt8] = []
+        output.reserveCapacity(size + 5 * streamCount)
+        let compressed = try streams.buffer(Swift.max(streamSize, 1))
+        for index in 0..<streamCount {
+            let stream = UnsafeRawBufferPointer(rebasing: filtered[(index * streamSize)..<((index + 1) * streamSize)])
+            if let byte = Self.uniformByte(stream) {
+                append(&output, Int32(-Int32(byte)))
+                if byte != 0 { output.append(0x01) }
+                continue
+            }
+            // Capacity one short of the stream: a result as long as the
+            // stream itself would read as "raw", so it must be stored raw.
+            let room = UnsafeMutableRawBufferPointer(rebasing: compressed[0..<(streamSize - 1)])
+            if parameters.clevel > 0,
+                let length = try parameters.codec.compress(stream, into: room, level: parameters.clevel, context: codecs)
+            {
+                append(&output, Int32(length))
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: compressed[0..<length]))
+            } else {
+                append(&output, Int32(streamSize))
+                output.append(contentsOf: stream)
+            }
+        }
+        return output
+    }
+
+    private func append(_ output: inout [UInt8], _ value: Int32) {
+        withUnsafeBytes(of: value.littleEndian) { output.append(contentsOf: $0) }
+    }
+
+    /// The byte every position of `stream` holds, or nil.
+    static func uniformByte(_ stream: UnsafeRawBufferPointer) -> UInt8? {
+        guard let base = stream.baseAddress, stream.count > 0 else { return nil }
+        if stream.count > 1 && memcmp(base, base + 1, stream.count - 1) != 0 { return nil }
+        return stream[0]
+    }
+}
+
+/// Decodes the blocks of a regular (not special, not memcpyed) chunk whose
+/// header has been validated. Every offset and size read from the chunk is
+/// checked against cbytes before it is used.
+struct BlockDecoder {
+    let chunk: UnsafeRawBufferPointer
+    let header: Blosc2ChunkHeader
+
+    /// Writes chunk bytes `range` to `output`, decoding only the blocks it
+    /// touches (and block 0, which DELTA needs).
+    func decode(_ range: Range<Int>, into output: UnsafeMutableRawPointer, threads: Int) throws(SwKasError) {
+        let blocksize = header.blocksize
+        let blockCount = header.blockCount
+        let (table, overflow) = (4 * blockCount).addingReportingOverflow(header.headerSize)
+        if overflow || table > header.cbytes { throw .chunkFormat("bstarts") }
+        var reference: [UInt8] = []
+        if header.filters.contains(.delta) {
+            reference = [UInt8](repeating: 0, count: Swift.min(blocksize, header.nbytes))
+            let worker = BlockWorker()
+            try typedThrows {
+                try reference.withUnsafeMutableBytes { try decodeBlock(0, into: $0, worker: worker, reference: nil) }
+            }
+        }
+        let firstBlock = range.lowerBound / blocksize
+        let lastBlock = (range.upperBound - 1) / blocksize
+        try typedThrows { try reference.withUnsafeBytes { (finalBlockZero) throws in
+            let delta = finalBlockZero.isEmpty ? nil : finalBlockZero
+            try Workers.run(blocks: lastBlock - firstBlock + 1, threads: threads) { (worker, offset) throws(SwKasError) in
+                let block = firstBlock + offset
+                let start = block * blocksize
+                let size = Swift.min(blocksize, header.nbytes - start)
+                let low = Swift.max(range.lowerBound, start)
+                let high = Swift.min(range.upperBound, start + size)
+                let target = output + (low - range.lowerBound)
+                if let delta, let deltaBase = delta.baseAddress, block == 0 {
+                    memcpy(target, deltaBase + (low - start), high - low)
+                } else if low == start && high == start + size {
+                    try decodeBlock(block, into: UnsafeMutableRawBufferPointer(start: target, count: size), worker: worker,
+                                    reference: delta)
+                } else {
+                    let whole = try worker.streams.buffer(size)
+                    try decodeBlock(block, into: whole, worker: worker, reference: delta)
+                    if let wholeBase = whole.baseAddress { memcpy(target, wholeBase + (low - start), high - low) }
+                }
+            }
+        } }
+    }
+
+    /// Decodes block `index` into `target` (exactly the block's size).
+    private func decodeBlock(
+        _ index: Int, into target: UnsafeMutableRawBufferPointer, worker: BlockWorker,
+        reference: UnsafeRawBufferPointer?
+    ) throws(SwKasError) {
+        guard let base = chunk.baseAddress else { throw .chunkFormat("empty chunk") }
+        let size = target.count
+        let start = Int(base.loadLittleEndian(at: header.headerSize + 4 * index, as: Int32.self))
+        if start < header.headerSize + 4 * header.blockCount || start > header.cbytes {
+            throw .chunkFormat("bstart of block \(index)")
+        }
+        let isLeftover = size < header.blocksize
+        let streamCount = header.dontSplit || isLeftover ? 1 : header.typesize
+        if size % streamCount != 0 { throw .chunkFormat("stream split") }
+        let streamSize = size / streamCount
+        let unfilters = Filters.needsBackward(header)
+        let decoded = unfilters ? try worker.first.buffer(size) : target
+        var cursor = start
+        for stream in 0..<streamCount {
+            guard let destination = decoded.baseAddress else { break }
+            let into = UnsafeMutableRawBufferPointer(start: destination + stream * streamSize, count: streamSize)
+            if cursor > header.cbytes - 4 { throw .chunkFormat("stream size of block \(index)") }
+            let csize = Int(base.loadLittleEndian(at: cursor, as: Int32.self))
+            cursor += 4
+            if csize == 0 {
+                memset(destination + stream * streamSize, 0, streamSize)
+            } else if csize < 0 {
+                if csize < -255 || cursor >= header.cbytes { throw .chunkFormat("run stream") }
+                let token = base.load(fromByteOffset: cursor, as: UInt8.self)
+                if token & 0x01 == 0 { throw .chunkFormat("run token") }
+                memset(destination + stream * streamSize, Int32(-csize), streamSize)
+                cursor += 1
+            } else {
+                if csize > header.cbytes - cursor { throw .chunkFormat("stream past the chunk") }
+                let payload = UnsafeRawBufferPointer(start: base + cursor, count: csize)
+                if csize == streamSize {
+                    memcpy(destination + stream * streamSize, base + cursor, csize)
+                } else {
+                    try header.codec.decompress(payload, into: into, context: worker.codecs)
+                }
+                cursor += csize
+            }
+        }
+        if unfilters {
+            try Filters.backward(
+                UnsafeRawBufferPointer(decoded), into: target, header: header, isFirst: index == 0, reference: reference,
+                scratch: worker.second)
+        }
+    }
+}

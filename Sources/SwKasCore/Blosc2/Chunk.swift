@@ -1,0 +1,319 @@
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Blosc2 chunks (spec §1): compression to version 5, decompression of
+/// versions 2-5, and partial decompression of an item range.
+///
+/// Blocks are independent, so `nthreads` workers compress or decompress them
+/// in parallel; the bytes produced do not depend on the thread count.
+public enum Blosc2Chunk {
+    /// The largest chunk `compress` can produce for `nbytes` input bytes: a
+    /// chunk that would be larger is stored memcpyed instead.
+    public static func compressedBound(_ nbytes: Int) -> Int {
+        nbytes + Blosc2ChunkHeader.extendedSize
+    }
+
+    /// The parsed header of `chunk`.
+    public static func header(of chunk: UnsafeRawBufferPointer) throws(SwKasError) -> Blosc2ChunkHeader {
+        try Blosc2ChunkHeader.parse(chunk)
+    }
+
+    // MARK: Compression
+
+    /// Compresses `source` into `destination` (at least `compressedBound`
+    /// bytes, or the exact result size) and returns the chunk's size.
+    public static func compress(
+        _ source: UnsafeRawBufferPointer, parameters: Blosc2Parameters,
+        into destination: UnsafeMutableRawBufferPointer
+    ) throws(SwKasError) -> Int {
+        try parameters.validate()
+        let nbytes = source.count
+        if nbytes > Blosc2ChunkHeader.maxNbytes { throw .invalidArgument("more than 2^31 - 33 bytes") }
+        let typesize = parameters.typesize
+        let blocksize = chooseBlocksize(parameters, nbytes: nbytes)
+        var header = Blosc2ChunkHeader(
+            version: 5, flags: 0x05, typesize: typesize, nbytes: nbytes, blocksize: blocksize, cbytes: 0,
+            filters: parameters.filters, filtersMeta: parameters.filtersMeta, codec: parameters.codec,
+            special: .none, headerSize: Blosc2ChunkHeader.extendedSize)
+        let split = splits(parameters, blocksize: blocksize)
+        header.flags = 0x05 | parameters.codec.formatCode << 5 | (split ? 0 : 0x10)
+            | (parameters.filters.contains(.delta) ? 0x08 : 0)
+        try Filters.validate(parameters, nbytes: nbytes)
+
+        if nbytes > 0 && isAllZero(source) {
+            header.special = .zeros
+            header.cbytes = Blosc2ChunkHeader.extendedSize
+            return try emit(header.encoded(), body: nil, into: destination)
+        }
+        if parameters.clevel == 0 || nbytes < Blosc2ChunkHeader.extendedSize {
+            return try emitMemcpyed(header, source, into: destination)
+        }
+        let blocks = try compressBlocks(source, parameters: parameters, blocksize: blocksize, split: split)
+        let bstartsSize = 4 * blocks.count
+        var total = Blosc2ChunkHeader.extendedSize + bstartsSize
+        for block in blocks { total += block.count }
+        if total > nbytes + Blosc2ChunkHeader.extendedSize {
+            return try emitMemcpyed(header, source, into: destination)
+        }
+        header.cbytes = total
+        guard destination.count >= total, let output = destination.baseAddress else { throw .bufferTooSmall }
+        header.encoded().withUnsafeBytes { output.copyBytes(from: $0) }
+        var offset = Blosc2ChunkHeader.extendedSize + bstartsSize
+        for (index, block) in blocks.enumerated() {
+            output.storeLittleEndian(Int32(offset), at: Blosc2ChunkHeader.extendedSize + 4 * index)
+            block.withUnsafeBytes { (output + offset).copyBytes(from: $0) }
+            offset += block.count
+        }
+        return total
+    }
+
+    /// Compresses `source` into a new array.
+    public static func compress(_ source: [UInt8], parameters: Blosc2Parameters) throws(SwKasError) -> [UInt8] {
+        var result = [UInt8](repeating: 0, count: compressedBound(source.count))
+        let size = try typedThrows {
+            try source.withUnsafeBytes { input in
+                try result.withUnsafeMutableBytes { try compress(input, parameters: parameters, into: $0) }
+            }
+        }
+        result.removeLast(result.count - size)
+        return result
+    }
+
+    /// Blosc2 picks larger blocks for higher levels and for the slower,
+    /// stronger codecs; the size is a whole number of items.
+    static func chooseBlocksize(_ parameters: Blosc2Parameters, nbytes: Int) -> Int {
+        var size = parameters.blocksize
+        if size == 0 {
+            let byLevel = [32 << 10, 32 << 10, 32 << 10, 32 << 10, 64 << 10, 64 << 10, 128 << 10, 256 << 10,
+                256 << 10, 512 << 10]
+            size = byLevel[parameters.clevel]
+            if parameters.codec == .zstd || parameters.codec == .zlib || parameters.codec == .lz4hc { size *= 2 }
+        }
+        size = Swift.min(size, nbytes)
+        if size > parameters.typesize { size -= size % parameters.typesize }
+        return Swift.max(size, nbytes == 0 ? 0 : 1)
+    }
+
+    /// Blosc2's split rule (§1.5): one stream per byte plane for full blocks.
+    static func splits(_ parameters: Blosc2Parameters, blocksize: Int) -> Bool {
+        let typesize = parameters.typesize
+        guard typesize > 1, typesize <= 16, blocksize % typesize == 0 else { return false }
+        switch parameters.splitMode {
+        case .always: return true
+        case .never: return false
+        case .auto, .forwardCompat:
+            let fastCodec = parameters.codec == .blosclz || parameters.codec == .lz4
+                || (parameters.codec == .zstd && parameters.clevel <= 5)
+            return fastCodec && parameters.filters.contains(.shuffle) && blocksize / typesize >= 32
+        }
+    }
+
+    private static func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let words = bytes.count / 8
+        while index < words {
+            if bytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self) != 0 { return false }
+            index += 1
+        }
+        for offset in (words * 8)..<bytes.count where bytes[offset] != 0 { return false }
+        return true
+    }
+
+    private static func emit(_ header: [UInt8], body: UnsafeRawBufferPointer?, into destination: UnsafeMutableRawBufferPointer)
+        throws(SwKasError) -> Int
+    {
+        let total = header.count + (body?.count ?? 0)
+        guard destination.count >= total, let output = destination.baseAddress else { throw .bufferTooSmall }
+        header.withUnsafeBytes { output.copyBytes(from: $0) }
+        if let body { (output + header.count).copyBytes(from: body) }
+        return total
+    }
+
+    private static func emitMemcpyed(
+        _ header: Blosc2ChunkHeader, _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer
+    ) throws(SwKasError) -> Int {
+        var memcpyed = header
+        memcpyed.flags = 0x07 | header.codec.formatCode << 5 | (header.flags & 0x18)
+        memcpyed.cbytes = source.count + Blosc2ChunkHeader.extendedSize
+        return try emit(memcpyed.encoded(), body: source, into: destination)
+    }
+
+    /// Every block's stream sequence, compressed by `nthreads` workers.
+    private static func compressBlocks(
+        _ source: UnsafeRawBufferPointer, parameters: Blosc2Parameters, blocksize: Int, split: Bool
+    ) throws(SwKasError) -> [[UInt8]] {
+        let count = (source.count + blocksize - 1) / blocksize
+        let results = ResultSlots<[UInt8]>(count: count)
+        try Workers.run(blocks: count, threads: parameters.nthreads) { (worker, block) throws(SwKasError) in
+            let start = block * blocksize
+            let size = Swift.min(blocksize, source.count - start)
+            let bytes = UnsafeRawBufferPointer(rebasing: source[start..<(start + size)])
+            let reference = UnsafeRawBufferPointer(rebasing: source[0..<Swift.min(blocksize, source.count)])
+            results[block] = try worker.compressBlock(
+                bytes, reference: reference, isFirst: block == 0, parameters: parameters,
+                streams: split && size == blocksize ? parameters.typesize : 1)
+        }
+        return try results.all()
+    }
+
+    // MARK: Decompression
+
+    /// Decompresses `chunk` into `destination` (at least nbytes bytes) and
+    /// returns nbytes.
+    @discardableResult
+    public static func decompress(
+        _ chunk: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, nthreads: Int = 1
+    ) throws(SwKasError) -> Int {
+        let header = try Blosc2ChunkHeader.parse(chunk)
+        try decodeRange(chunk, header, bytes: 0..<header.nbytes, into: destination, nthreads: nthreads)
+        return header.nbytes
+    }
+
+    /// Decompresses `chunk` into a new array.
+    public static func decompress(_ chunk: [UInt8], nthreads: Int = 1) throws(SwKasError) -> [UInt8] {
+        try typedThrows {
+            try chunk.withUnsafeBytes { input in
+                let header = try Blosc2ChunkHeader.parse(input)
+                var result = [UInt8](repeating: 0, count: header.nbytes)
+                try result.withUnsafeMutableBytes {
+                    try decodeRange(input, header, bytes: 0..<header.nbytes, into: $0, nthreads: nthreads)
+                }
+                return result
+            }
+        }
+    }
+
+    /// Decompresses items `[start, start + count)` (typesize-byte items) into
+    /// `destination`, decoding only the blocks they touch.
+    @discardableResult
+    public static func decompressItems(
+        _ chunk: UnsafeRawBufferPointer, start: Int, count: Int, into destination: UnsafeMutableRawBufferPointer,
+        nthreads: Int = 1
+    ) throws(SwKasError) -> Int {
+        let header = try Blosc2ChunkHeader.parse(chunk)
+        let (first, overflow) = start.multipliedReportingOverflow(by: header.typesize)
+        let (length, overflow2) = count.multipliedReportingOverflow(by: header.typesize)
+        guard start >= 0, count >= 0, !overflow, !overflow2, first <= header.nbytes, length <= header.nbytes - first
+        else { throw .invalidArgument("item range outside the chunk") }
+        try decodeRange(chunk, header, bytes: first..<(first + length), into: destination, nthreads: nthreads)
+        return length
+    }
+
+    /// Writes chunk bytes `range` to the start of `destination`.
+    private static func decodeRange(
+        _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, bytes range: Range<Int>,
+        into destination: UnsafeMutableRawBufferPointer, nthreads: Int
+    ) throws(SwKasError) {
+        guard destination.count >= range.count, let output = destination.baseAddress else {
+            if range.isEmpty { return }
+            throw .bufferTooSmall
+        }
+        if range.isEmpty { return }
+        guard let input = chunk.baseAddress else { throw .chunkFormat("empty chunk") }
+        switch header.special {
+        case .zeros, .uninitialized:
+            memset(output, 0, range.count)
+            return
+        case .nan:
+            fillPattern(output, range, pattern: header.typesize == 4 ? [0, 0, 0xC0, 0x7F] : [0, 0, 0, 0, 0, 0, 0xF8, 0x7F])
+            return
+        case .value:
+            let value = Array(UnsafeRawBufferPointer(rebasing: chunk[header.headerSize..<header.cbytes]))
+            fillPattern(output, range, pattern: value)
+            return
+        case .none:
+            break
+        }
+        if header.isMemcpyed {
+            memcpy(output, input + header.headerSize + range.lowerBound, range.count)
+            return
+        }
+        try BlockDecoder(chunk: chunk, header: header).decode(range, into: output, threads: nthreads)
+    }
+
+    /// Fills `output` with the repeating `pattern` as seen from chunk offset `range.lowerBound`.
+    private static func fillPattern(_ output: UnsafeMutableRawPointer, _ range: Range<Int>, pattern: [UInt8]) {
+        let period = pattern.count
+        for index in 0..<range.count {
+            output.storeBytes(of: pattern[(range.lowerBound + index) % period], toByteOffset: index, as: UInt8.self)
+        }
+    }
+}
+
+/// One block of output per slot, filled by workers; the first error wins.
+final class ResultSlots<Value>: @unchecked Sendable {
+    private var values: [Value?]
+    private var failure: SwKasError?
+    private let lock = NSLockLike()
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    subscript(index: Int) -> Value? {
+        get { lock.withLock { values[index] } }
+        set { lock.withLock { values[index] = newValue } }
+    }
+
+    func fail(_ error: SwKasError) { lock.withLock { if failure == nil { failure = error } } }
+
+    func all() throws(SwKasError) -> [Value] {
+        if let failure { throw failure }
+        return values.compactMap { $0 }
+    }
+}
+
+/// A value handed to worker threads that only read it, or that touch
+/// disjoint parts of it (each block's own output).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// A pthread mutex (SwKasCore has no Foundation).
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body()
+    }
+}
+
+/// Runs a job per block on up to `threads` workers (the calling thread is
+/// one of them). Each worker owns its codec context and scratch buffers.
+enum Workers {
+    static func run(
+        blocks: Int, threads: Int, _ job: (BlockWorker, Int) throws(SwKasError) -> Void
+    ) throws(SwKasError) {
+        let workerCount = Swift.max(1, Swift.min(threads, blocks))
+        if workerCount == 1 {
+            let worker = BlockWorker()
+            for block in 0..<blocks { try job(worker, block) }
+            return
+        }
+        let failure = ResultSlots<Bool>(count: 0)
+        withoutActuallyEscaping(job) { job in
+            let shared = UncheckedSendable(job)
+            DispatchQueue.concurrentPerform(iterations: workerCount) { workerIndex in
+                let worker = BlockWorker()
+                var block = workerIndex
+                while block < blocks {
+                    do throws(SwKasError) { try shared.value(worker, block) } catch {
+                        failure.fail(error)
+                        return
+                    }
+                    block += workerCount
+                }
+            }
+        }
+        _ = try failure.all()
+    }
+}
