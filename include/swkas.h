@@ -162,6 +162,106 @@ int swkas_store_size(const void *header, size_t size, size_t *store_size);
 /** Bytes per element of a kastore type code, or KAS_ERR_BAD_TYPE. */
 int swkas_type_size(int type);
 
+/* ---------------------------------------------------------------------- */
+/* Blosc2 chunks                                                          */
+
+/* Codecs (the chunk's compcode; python-blosc2's Codec values). */
+#define SWKAS_CODEC_BLOSCLZ 0 /* decoded only: compressing with it is SWKAS_ERR_UNSUPPORTED */
+#define SWKAS_CODEC_LZ4 1
+#define SWKAS_CODEC_LZ4HC 2
+#define SWKAS_CODEC_ZLIB 4
+#define SWKAS_CODEC_ZSTD 5
+
+/* Filters (python-blosc2's Filter values), applied slot 0 to 5. */
+#define SWKAS_FILTER_NOFILTER 0
+#define SWKAS_FILTER_SHUFFLE 1
+#define SWKAS_FILTER_BITSHUFFLE 2
+#define SWKAS_FILTER_DELTA 3
+#define SWKAS_FILTER_TRUNC_PREC 4
+#define SWKAS_MAX_FILTERS 6
+
+/* Split modes (python-blosc2's SplitMode values). */
+#define SWKAS_SPLIT_ALWAYS 1
+#define SWKAS_SPLIT_NEVER 2
+#define SWKAS_SPLIT_AUTO 3
+#define SWKAS_SPLIT_FORWARD_COMPAT 4
+
+/* Special chunk kinds (swkas_chunk_info_t.special). */
+#define SWKAS_SPECIAL_NONE 0
+#define SWKAS_SPECIAL_ZEROS 1
+#define SWKAS_SPECIAL_NAN 2
+#define SWKAS_SPECIAL_VALUE 3
+#define SWKAS_SPECIAL_UNINIT 4
+
+/** Compression parameters. Start from swkas_cparams_init(), then change fields. */
+typedef struct {
+    int codec;                                /**< SWKAS_CODEC_* (default ZSTD) */
+    int clevel;                               /**< 0 (store) to 9 (default 5) */
+    int typesize;                             /**< bytes per item, 1-255 (default 8) */
+    int blocksize;                            /**< bytes per block; 0 = automatic */
+    uint8_t filters[SWKAS_MAX_FILTERS];       /**< default: SHUFFLE in the last slot */
+    uint8_t filters_meta[SWKAS_MAX_FILTERS];  /**< per-slot parameter (shuffle width, precision) */
+    int nthreads;                             /**< worker threads (default 1); output does not depend on it */
+    int splitmode;                            /**< SWKAS_SPLIT_* (default AUTO) */
+} swkas_cparams_t;
+
+/** Fills *params with the defaults (python-blosc2's CParams() with 1 thread). */
+void swkas_cparams_init(swkas_cparams_t *params);
+
+/** Output size that is always enough for compressing nbytes bytes (nbytes + 32). */
+size_t swkas_chunk_compress_bound(size_t nbytes);
+
+/**
+ * Compresses nbytes bytes of src into a Blosc2 (version 5) chunk in dest
+ * (dest_size bytes; swkas_chunk_compress_bound(nbytes) is always enough) and
+ * writes its size to *cbytes. python-blosc2 decodes the chunk to the same
+ * bytes. Errors: SWKAS_ERR_INVALID_ARGUMENT (a parameter out of range, more
+ * than 2^31 - 33 bytes, DELTA or TRUNC_PREC over a partial last item),
+ * SWKAS_ERR_UNSUPPORTED (BloscLZ), SWKAS_ERR_BUFFER_TOO_SMALL, KAS_ERR_NO_MEMORY.
+ * Thread-safe: any number of calls may run at once.
+ */
+int swkas_chunk_compress(const swkas_cparams_t *params, const void *src, size_t nbytes, void *dest,
+    size_t dest_size, size_t *cbytes);
+
+/**
+ * Decompresses a chunk of chunk_size bytes (versions 2 to 5, every codec and
+ * filter, special and memcpyed chunks) into dest (dest_size bytes, at least
+ * the chunk's nbytes) with nthreads workers; writes nbytes to *nbytes.
+ * Malformed input gives SWKAS_ERR_BAD_CHUNK, features swkas does not
+ * implement (dictionaries, user codecs or filters, variable-length blocks,
+ * big-endian chunks) SWKAS_ERR_UNSUPPORTED; nothing is read or written out
+ * of bounds. Thread-safe.
+ */
+int swkas_chunk_decompress(const void *chunk, size_t chunk_size, void *dest, size_t dest_size,
+    int nthreads, size_t *nbytes);
+
+/**
+ * Decompresses items [start, start + count) (typesize-byte items) of a chunk
+ * into dest, decoding only the blocks they touch; writes the byte count to
+ * *written. SWKAS_ERR_INVALID_ARGUMENT for a range outside the chunk.
+ */
+int swkas_chunk_getitems(const void *chunk, size_t chunk_size, size_t start, size_t count, void *dest,
+    size_t dest_size, int nthreads, size_t *written);
+
+/** What a chunk's header says (see swkas_chunk_info). */
+typedef struct {
+    int version;                              /**< 2 (Blosc1) to 5 */
+    int flags;                                /**< the raw flags byte */
+    int typesize;
+    size_t nbytes;                            /**< uncompressed size */
+    size_t blocksize;
+    size_t cbytes;                            /**< compressed size, header included */
+    int codec;                                /**< SWKAS_CODEC_* */
+    uint8_t filters[SWKAS_MAX_FILTERS];
+    uint8_t filters_meta[SWKAS_MAX_FILTERS];
+    int special;                              /**< SWKAS_SPECIAL_* */
+    int memcpyed;                             /**< 1 if the body is the raw data */
+    int split;                                /**< 1 if full blocks are split into byte planes */
+} swkas_chunk_info_t;
+
+/** Parses and validates a chunk's header into *info. */
+int swkas_chunk_info(const void *chunk, size_t chunk_size, swkas_chunk_info_t *info);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@ arrays); dumps to a path replace the file atomically.
 """
 from . import exceptions
 from ._abi import swkas_version as _swkas_version
+from ._blosc2 import Codec, Filter, SplitMode, compress2, decompress2
 from ._kastore import (
     C_ENGINE,
     DEFAULT_KEY_ENCODING,
@@ -35,4 +36,5 @@ __all__ = [
     "C_ENGINE", "DEFAULT_KEY_ENCODING", "PY_ENGINE", "Store", "ValueInfo", "dump", "dumps", "get_include",
     "load", "loads", "exceptions", "KastoreException", "FileFormatError", "VersionTooOldError",
     "VersionTooNewError", "StoreClosedError", "__version__", "library_version",
+    "Codec", "Filter", "SplitMode", "compress2", "decompress2",
 ]

@@ -92,6 +92,36 @@ class kas_version_t(ctypes.Structure):
     _fields_ = [("major", ctypes.c_int), ("minor", ctypes.c_int), ("patch", ctypes.c_int)]
 
 
+class swkas_cparams_t(ctypes.Structure):
+    _fields_ = [
+        ("codec", ctypes.c_int),
+        ("clevel", ctypes.c_int),
+        ("typesize", ctypes.c_int),
+        ("blocksize", ctypes.c_int),
+        ("filters", ctypes.c_uint8 * 6),
+        ("filters_meta", ctypes.c_uint8 * 6),
+        ("nthreads", ctypes.c_int),
+        ("splitmode", ctypes.c_int),
+    ]
+
+
+class swkas_chunk_info_t(ctypes.Structure):
+    _fields_ = [
+        ("version", ctypes.c_int),
+        ("flags", ctypes.c_int),
+        ("typesize", ctypes.c_int),
+        ("nbytes", ctypes.c_size_t),
+        ("blocksize", ctypes.c_size_t),
+        ("cbytes", ctypes.c_size_t),
+        ("codec", ctypes.c_int),
+        ("filters", ctypes.c_uint8 * 6),
+        ("filters_meta", ctypes.c_uint8 * 6),
+        ("special", ctypes.c_int),
+        ("memcpyed", ctypes.c_int),
+        ("split", ctypes.c_int),
+    ]
+
+
 _store_p = ctypes.POINTER(kastore_t)
 _c = ctypes.c_char_p
 _vp = ctypes.c_void_p
@@ -133,6 +163,15 @@ swkas_put_many = _declare(
     "swkas_put_many", _int, _store_p, _size, ctypes.POINTER(_c), ctypes.POINTER(_size), ctypes.POINTER(_vp),
     ctypes.POINTER(_size), ctypes.POINTER(_int), _int, ctypes.POINTER(_size))
 swkas_set_durable = _declare("swkas_set_durable", _int, _store_p, _int)
+swkas_cparams_init = _declare("swkas_cparams_init", None, ctypes.POINTER(swkas_cparams_t))
+swkas_chunk_compress_bound = _declare("swkas_chunk_compress_bound", _size, _size)
+swkas_chunk_compress = _declare(
+    "swkas_chunk_compress", _int, ctypes.POINTER(swkas_cparams_t), _vp, _size, _vp, _size, ctypes.POINTER(_size))
+swkas_chunk_decompress = _declare(
+    "swkas_chunk_decompress", _int, _vp, _size, _vp, _size, _int, ctypes.POINTER(_size))
+swkas_chunk_getitems = _declare(
+    "swkas_chunk_getitems", _int, _vp, _size, _size, _size, _vp, _size, _int, ctypes.POINTER(_size))
+swkas_chunk_info = _declare("swkas_chunk_info", _int, _vp, _size, ctypes.POINTER(swkas_chunk_info_t))
 swkas_store_size = _declare("swkas_store_size", _int, _vp, _size, ctypes.POINTER(_size))
 
 free = libc.free

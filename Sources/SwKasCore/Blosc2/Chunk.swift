@@ -84,19 +84,31 @@ public enum Blosc2Chunk {
         return result
     }
 
-    /// Blosc2 picks larger blocks for higher levels and for the slower,
-    /// stronger codecs; the size is a whole number of items.
+    /// The automatic block size, as c-blosc2 3.3 picks it (measured on
+    /// python-blosc2 4.14.1): by clevel, times the typesize when blocks will
+    /// be split into byte planes, and larger for the stronger codecs; then a
+    /// whole number of items, at most nbytes.
     static func chooseBlocksize(_ parameters: Blosc2Parameters, nbytes: Int) -> Int {
         var size = parameters.blocksize
         if size == 0 {
-            let byLevel = [32 << 10, 32 << 10, 32 << 10, 32 << 10, 64 << 10, 64 << 10, 128 << 10, 256 << 10,
-                256 << 10, 512 << 10]
-            size = byLevel[parameters.clevel]
-            if parameters.codec == .zstd || parameters.codec == .zlib || parameters.codec == .lz4hc { size *= 2 }
+            let level = Swift.max(parameters.clevel, 1) - 1
+            let fastCodec = parameters.codec == .blosclz || parameters.codec == .lz4
+                || (parameters.codec == .zstd && parameters.clevel <= 5)
+            let splitting = fastCodec && parameters.filters.contains(.shuffle) && parameters.typesize <= 16
+                && parameters.splitMode != .never
+            if splitting {
+                let perItem = [32, 32, 32, 64, 64, 64, 128, 256, 512][level] << 10
+                size = Swift.min(perItem * parameters.typesize, 4 << 20)
+            } else if parameters.codec == .blosclz || parameters.codec == .lz4 {
+                size = [16, 32, 64, 128, 128, 256, 256, 256, 256][level] << 10
+            } else {
+                size = [32, 64, 128, 256, 256, 512, 512, 512, 1024][level] << 10
+            }
         }
         size = Swift.min(size, nbytes)
         if size > parameters.typesize { size -= size % parameters.typesize }
-        return Swift.max(size, nbytes == 0 ? 0 : 1)
+        // An empty chunk still records a block size of 1, as c-blosc2 does.
+        return Swift.max(size, 1)
     }
 
     /// Blosc2's split rule (§1.5): one stream per byte plane for full blocks.
