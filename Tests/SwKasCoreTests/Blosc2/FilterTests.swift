@@ -349,14 +349,18 @@ struct Blosc2TruncPrecTests {
                 let z = p >= 0 ? mantissa - p : -p
                 let valid = p != 0 && abs(p) <= mantissa && z < mantissa
                 let result = Result { () throws(SwKasError) in try TruncPrec.zeroedBits(typesize: typesize, meta: meta) }
-                #expect(result == (valid ? .success(z) : .failure(.badFileFormat)), "ts \(typesize) p \(p)")
+                if valid {
+                    #expect(result == .success(z), "ts \(typesize) p \(p)")
+                } else {
+                    #expect(isInvalidArgument(result), "ts \(typesize) p \(p)")
+                }
             }
         }
         for typesize in [0, 1, 2, 3, 5, 16, -4] {
             #expect(
-                runKernel([UInt8](repeating: 1, count: 32)) {
+                isInvalidArgument(runKernel([UInt8](repeating: 1, count: 32)) {
                     try TruncPrec.forward($0, into: $1, typesize: typesize, meta: 10)
-                } == .failure(.badFileFormat))
+                }))
         }
     }
 
@@ -514,4 +518,10 @@ struct Blosc2FilterGoldenTests {
         }
         #expect(byteMismatch(restored, input) == nil)
     }
+}
+
+/// Whether a result failed with `.invalidArgument` (whatever its message).
+private func isInvalidArgument<T>(_ result: Result<T, SwKasError>) -> Bool {
+    if case .failure(.invalidArgument) = result { return true }
+    return false
 }

@@ -16,11 +16,13 @@ package enum TruncPrec {
         switch typesize {
         case 4: mantissa = 23
         case 8: mantissa = 52
-        default: throw .badFileFormat
+        default: throw .invalidArgument("TRUNC_PREC needs typesize 4 or 8")
         }
         let p = Int(Int8(bitPattern: meta))
         let z = p >= 0 ? mantissa - p : -p
-        guard p != 0, p.magnitude <= mantissa, z < mantissa else { throw .badFileFormat }
+        guard p != 0, p.magnitude <= mantissa, z < mantissa else {
+            throw .invalidArgument("TRUNC_PREC precision \(p) for a \(mantissa)-bit mantissa")
+        }
         return z
     }
 
