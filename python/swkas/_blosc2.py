@@ -7,6 +7,8 @@ import ctypes
 import enum
 from typing import Any, Optional, Sequence, Union
 
+import numpy as np
+
 from . import _abi
 
 
@@ -39,23 +41,20 @@ class SplitMode(enum.IntEnum):
     FORWARD_COMPAT_SPLIT = 4
 
 
-_PARAMETERS = ("codec", "codec_meta", "clevel", "use_dict", "typesize", "nthreads", "blocksize", "splitmode",
-               "filters", "filters_meta", "tuner")
-
-
-def _buffer(src: Any) -> memoryview:
+def _bytes_view(src: Any) -> np.ndarray:
+    """A uint8 view of any contiguous buffer (read-only ones too), no copy."""
     view = memoryview(src)
     if not view.c_contiguous:
         raise ValueError("src must be a contiguous buffer")
-    return view.cast("B")
+    return np.frombuffer(view.cast("B") if view.ndim != 1 or view.format != "B" else view, dtype=np.uint8)
 
 
-def _address(view: memoryview) -> int:
-    if view.nbytes == 0:
-        return 0
-    if view.readonly:
-        return ctypes.cast(ctypes.c_char_p(view.tobytes()), ctypes.c_void_p).value or 0
-    return ctypes.addressof(ctypes.c_char.from_buffer(view))
+def _address(array: np.ndarray) -> int:
+    return array.ctypes.data if array.size else 0
+
+
+_PARAMETERS = ("codec", "codec_meta", "clevel", "use_dict", "typesize", "nthreads", "blocksize", "splitmode",
+               "filters", "filters_meta", "tuner")
 
 
 def _slots(values: Sequence[int], name: str) -> list:
@@ -103,40 +102,42 @@ def compress2(src: Any, **kwargs: Any) -> bytes:
     nthreads, blocksize, splitmode, filters, filters_meta) or cparams=.
     """
     params = _cparams(kwargs)
-    view = _buffer(src)
-    data = view if not view.readonly else bytes(view)
-    source = ctypes.c_char_p(data) if isinstance(data, bytes) else _address(data)
-    bound = _abi.swkas_chunk_compress_bound(view.nbytes)
-    output = ctypes.create_string_buffer(bound)
+    source = _bytes_view(src)
+    bound = _abi.swkas_chunk_compress_bound(source.size)
+    output = np.empty(bound, dtype=np.uint8)  # uninitialised: compression fills what it returns
     size = ctypes.c_size_t()
-    _check(_abi.swkas_chunk_compress(ctypes.byref(params), source, view.nbytes, output, bound, ctypes.byref(size)))
-    return output.raw[:size.value]
+    _check(_abi.swkas_chunk_compress(ctypes.byref(params), _address(source), source.size, _address(output), bound,
+                                     ctypes.byref(size)))
+    return output[:size.value].tobytes()
 
 
-def _chunk_info(chunk: bytes) -> _abi.swkas_chunk_info_t:
+def _chunk_info(chunk: np.ndarray) -> _abi.swkas_chunk_info_t:
     info = _abi.swkas_chunk_info_t()
-    _check(_abi.swkas_chunk_info(chunk, len(chunk), ctypes.byref(info)))
+    _check(_abi.swkas_chunk_info(_address(chunk), chunk.size, ctypes.byref(info)))
     return info
 
 
 def decompress2(src: Any, dst: Optional[Union[bytearray, Any]] = None, **kwargs: Any) -> Optional[bytes]:
     """Decompresses a Blosc2 (or Blosc1) chunk; into `dst` when given (and
-    then returns None), else into new bytes. nthreads= is accepted."""
-    nthreads = int(kwargs.pop("nthreads", (kwargs.pop("dparams", None) or {}).get("nthreads", 1)
-                       if isinstance(kwargs.get("dparams"), dict) else 1))
-    kwargs.pop("dparams", None)
+    then returns None), else into new bytes. nthreads= (or dparams=) is accepted."""
+    dparams = kwargs.pop("dparams", None)
+    nthreads = kwargs.pop("nthreads", None)
+    if nthreads is None:
+        nthreads = dparams.get("nthreads", 1) if isinstance(dparams, dict) else getattr(dparams, "nthreads", 1)
     if kwargs:
         raise TypeError("unexpected keyword argument(s): %s" % ", ".join(sorted(kwargs)))
-    chunk = bytes(_buffer(src))
+    chunk = _bytes_view(src)
     info = _chunk_info(chunk)
     size = ctypes.c_size_t()
     if dst is not None:
-        target = _buffer(dst)
-        if target.readonly or target.nbytes < info.nbytes:
+        view = memoryview(dst)
+        if view.readonly or view.nbytes < info.nbytes:
             raise ValueError("dst must be writable and hold %d bytes" % info.nbytes)
-        _check(_abi.swkas_chunk_decompress(chunk, len(chunk), _address(target), target.nbytes, nthreads,
+        target = _bytes_view(dst)
+        _check(_abi.swkas_chunk_decompress(_address(chunk), chunk.size, _address(target), target.size, int(nthreads),
                                            ctypes.byref(size)))
         return None
-    output = ctypes.create_string_buffer(max(info.nbytes, 1))
-    _check(_abi.swkas_chunk_decompress(chunk, len(chunk), output, info.nbytes, nthreads, ctypes.byref(size)))
-    return output.raw[:size.value]
+    output = np.empty(info.nbytes, dtype=np.uint8)
+    _check(_abi.swkas_chunk_decompress(_address(chunk), chunk.size, _address(output), output.size, int(nthreads),
+                                       ctypes.byref(size)))
+    return output.tobytes()
