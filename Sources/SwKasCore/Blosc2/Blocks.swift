@@ -28,47 +28,59 @@ final class BlockWorker {
     let codecs = CodecContext()
     let first = Scratch()
     let second = Scratch()
+    /// Decoding: a whole block when only part of it is wanted.
     let streams = Scratch()
+    /// Encoding: a block's streams when the output is nearly full.
+    let encoded = Scratch()
 
-    /// Filters `block` (slots 0 to 5) and encodes it as `streamCount` streams
-    /// (§1.3, §1.5): all-equal streams as runs, others compressed, or stored
-    /// raw when compression does not shrink them.
+    /// The most bytes `compressBlock` can write for a block: every stream
+    /// stored raw behind its 4-byte size.
+    static func worstCase(blockSize: Int, streams: Int) -> Int { blockSize + 5 * streams }
+
+    /// Filters `block` (slots 0 to 5) and encodes it into `output` as
+    /// `streamCount` streams (§1.3, §1.5): all-equal streams as runs, others
+    /// compressed, or stored raw when compression does not shrink them.
+    /// Returns the bytes written, or nil when `output` is too small.
     func compressBlock(
         _ block: UnsafeRawBufferPointer, reference: UnsafeRawBufferPointer, isFirst: Bool,
-        parameters: Blosc2Parameters, streams streamCount: Int
-    ) throws(SwKasError) -> [UInt8] {
+        parameters: Blosc2Parameters, streams streamCount: Int, into output: UnsafeMutableRawBufferPointer
+    ) throws(SwKasError) -> Int? {
         let filtered = try Filters.forward(
             block, reference: reference, isFirst: isFirst, parameters: parameters, scratch: (first, second))
-        let size = block.count
-        let streamSize = size / streamCount
-        var output: [UInt8] = []
-        output.reserveCapacity(size + 5 * streamCount)
-        let compressed = try streams.buffer(Swift.max(streamSize, 1))
+        guard let base = output.baseAddress else { return nil }
+        let streamSize = block.count / streamCount
+        var cursor = 0
         for index in 0..<streamCount {
             let stream = UnsafeRawBufferPointer(rebasing: filtered[(index * streamSize)..<((index + 1) * streamSize)])
             if let byte = Self.uniformByte(stream) {
-                append(&output, Int32(-Int32(byte)))
-                if byte != 0 { output.append(0x01) }
+                guard output.count - cursor >= 5 else { return nil }
+                base.storeLittleEndian(-Int32(byte), at: cursor)
+                cursor += 4
+                if byte != 0 {
+                    base.storeLittleEndian(UInt8(0x01), at: cursor)
+                    cursor += 1
+                }
                 continue
             }
-            // Capacity one short of the stream: a result as long as the
-            // stream itself would read as "raw", so it must be stored raw.
-            let room = UnsafeMutableRawBufferPointer(rebasing: compressed[0..<(streamSize - 1)])
-            if parameters.clevel > 0,
-                let length = try parameters.codec.compress(stream, into: room, level: parameters.clevel, context: codecs)
+            guard output.count - cursor > 4 else { return nil }
+            // Room one short of the stream: a result as long as the stream
+            // itself would read as "raw", so it must be stored raw.
+            let room = Swift.min(streamSize - 1, output.count - cursor - 4)
+            if parameters.clevel > 0, room > 0,
+                let length = try parameters.codec.compress(
+                    stream, into: UnsafeMutableRawBufferPointer(start: base + cursor + 4, count: room),
+                    level: parameters.clevel, context: codecs)
             {
-                append(&output, Int32(length))
-                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: compressed[0..<length]))
+                base.storeLittleEndian(Int32(length), at: cursor)
+                cursor += 4 + length
             } else {
-                append(&output, Int32(streamSize))
-                output.append(contentsOf: stream)
+                guard output.count - cursor - 4 >= streamSize else { return nil }
+                base.storeLittleEndian(Int32(streamSize), at: cursor)
+                (base + cursor + 4).copyBytes(from: stream)
+                cursor += 4 + streamSize
             }
         }
-        return output
-    }
-
-    private func append(_ output: inout [UInt8], _ value: Int32) {
-        withUnsafeBytes(of: value.littleEndian) { output.append(contentsOf: $0) }
+        return cursor
     }
 
     /// The byte every position of `stream` holds, or nil.

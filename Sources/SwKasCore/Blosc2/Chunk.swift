@@ -53,22 +53,20 @@ public enum Blosc2Chunk {
         if parameters.clevel == 0 || nbytes < Blosc2ChunkHeader.extendedSize {
             return try emitMemcpyed(header, source, into: destination)
         }
-        let blocks = try compressBlocks(source, parameters: parameters, blocksize: blocksize, split: split)
-        let bstartsSize = 4 * blocks.count
-        var total = Blosc2ChunkHeader.extendedSize + bstartsSize
-        for block in blocks { total += block.count }
-        if total > nbytes + Blosc2ChunkHeader.extendedSize {
+        let limit = nbytes + Blosc2ChunkHeader.extendedSize  // past this, memcpyed is smaller
+        guard let output = destination.baseAddress else { throw .bufferTooSmall }
+        let blockCount = (nbytes + blocksize - 1) / blocksize
+        let bodyStart = Blosc2ChunkHeader.extendedSize + 4 * blockCount
+        let room = Swift.min(destination.count, limit)
+        guard bodyStart < room,
+            let total = try compressBlocks(
+                source, parameters: parameters, blocksize: blocksize, split: split,
+                into: UnsafeMutableRawBufferPointer(start: output, count: room), bodyStart: bodyStart)
+        else {
             return try emitMemcpyed(header, source, into: destination)
         }
         header.cbytes = total
-        guard destination.count >= total, let output = destination.baseAddress else { throw .bufferTooSmall }
         header.encoded().withUnsafeBytes { output.copyBytes(from: $0) }
-        var offset = Blosc2ChunkHeader.extendedSize + bstartsSize
-        for (index, block) in blocks.enumerated() {
-            output.storeLittleEndian(Int32(offset), at: Blosc2ChunkHeader.extendedSize + 4 * index)
-            block.withUnsafeBytes { (output + offset).copyBytes(from: $0) }
-            offset += block.count
-        }
         return total
     }
 
@@ -155,22 +153,70 @@ public enum Blosc2Chunk {
         return try emit(memcpyed.encoded(), body: source, into: destination)
     }
 
-    /// Every block's stream sequence, compressed by `nthreads` workers.
+    /// Compresses every block into `output` after `bodyStart`, writing the
+    /// bstarts table; returns the chunk's size, or nil when it would not fit
+    /// (the caller then stores the chunk memcpyed). One worker writes
+    /// straight into `output`; several compress into per-block buffers that
+    /// are then placed in order, so the bytes never depend on the thread count.
     private static func compressBlocks(
-        _ source: UnsafeRawBufferPointer, parameters: Blosc2Parameters, blocksize: Int, split: Bool
-    ) throws(SwKasError) -> [[UInt8]] {
+        _ source: UnsafeRawBufferPointer, parameters: Blosc2Parameters, blocksize: Int, split: Bool,
+        into output: UnsafeMutableRawBufferPointer, bodyStart: Int
+    ) throws(SwKasError) -> Int? {
+        guard let base = output.baseAddress else { return nil }
         let count = (source.count + blocksize - 1) / blocksize
-        let results = ResultSlots<[UInt8]>(count: count)
-        try Workers.run(blocks: count, threads: parameters.nthreads) { (worker, block) throws(SwKasError) in
-            let start = block * blocksize
+        let reference = UnsafeRawBufferPointer(rebasing: source[0..<Swift.min(blocksize, source.count)])
+        func block(_ index: Int) -> (bytes: UnsafeRawBufferPointer, streams: Int) {
+            let start = index * blocksize
             let size = Swift.min(blocksize, source.count - start)
-            let bytes = UnsafeRawBufferPointer(rebasing: source[start..<(start + size)])
-            let reference = UnsafeRawBufferPointer(rebasing: source[0..<Swift.min(blocksize, source.count)])
-            results[block] = try worker.compressBlock(
-                bytes, reference: reference, isFirst: block == 0, parameters: parameters,
-                streams: split && size == blocksize ? parameters.typesize : 1)
+            return (UnsafeRawBufferPointer(rebasing: source[start..<(start + size)]),
+                    split && size == blocksize ? parameters.typesize : 1)
         }
-        return try results.all()
+        var cursor = bodyStart
+        if Swift.min(parameters.nthreads, count) <= 1 {
+            // Straight into the output while it can hold a block's worst
+            // case; near the end, through a scratch buffer, so that the codec
+            // always gets the same room as with several workers (LZ4 needs
+            // slack) and the bytes stay independent of the thread count.
+            let worker = BlockWorker()
+            for index in 0..<count {
+                let (bytes, streams) = block(index)
+                let worst = BlockWorker.worstCase(blockSize: bytes.count, streams: streams)
+                let direct = output.count - cursor >= worst
+                let target = direct
+                    ? UnsafeMutableRawBufferPointer(start: base + cursor, count: output.count - cursor)
+                    : try worker.encoded.buffer(worst)
+                guard let written = try worker.compressBlock(
+                    bytes, reference: reference, isFirst: index == 0, parameters: parameters, streams: streams,
+                    into: target)
+                else { throw .generic }  // the target holds the worst case
+                if !direct {
+                    guard written <= output.count - cursor else { return nil }
+                    (base + cursor).copyBytes(from: UnsafeRawBufferPointer(rebasing: target[0..<written]))
+                }
+                base.storeLittleEndian(Int32(cursor), at: Blosc2ChunkHeader.extendedSize + 4 * index)
+                cursor += written
+            }
+            return cursor
+        }
+        let results = ResultSlots<BlockOutput>(count: count)
+        try Workers.run(blocks: count, threads: parameters.nthreads) { (worker, index) throws(SwKasError) in
+            let (bytes, streams) = block(index)
+            let buffer = try BlockOutput(capacity: BlockWorker.worstCase(blockSize: bytes.count, streams: streams))
+            // The buffer holds the worst case, so the block always fits.
+            guard let written = try worker.compressBlock(
+                bytes, reference: reference, isFirst: index == 0, parameters: parameters, streams: streams,
+                into: buffer.storage)
+            else { throw .generic }
+            buffer.count = written
+            results[index] = buffer
+        }
+        for (index, piece) in try results.all().enumerated() {
+            guard piece.count <= output.count - cursor else { return nil }
+            base.storeLittleEndian(Int32(cursor), at: Blosc2ChunkHeader.extendedSize + 4 * index)
+            (base + cursor).copyBytes(from: UnsafeRawBufferPointer(rebasing: piece.storage[0..<piece.count]))
+            cursor += piece.count
+        }
+        return cursor
     }
 
     // MARK: Decompression
@@ -255,6 +301,18 @@ public enum Blosc2Chunk {
             output.storeBytes(of: pattern[(range.lowerBound + index) % period], toByteOffset: index, as: UInt8.self)
         }
     }
+}
+
+/// One compressed block: a C-heap buffer and how much of it is used.
+final class BlockOutput: @unchecked Sendable {
+    let storage: UnsafeMutableRawBufferPointer
+    var count = 0
+
+    init(capacity: Int) throws(SwKasError) {
+        storage = UnsafeMutableRawBufferPointer(start: try RawMemory.allocate(capacity), count: capacity)
+    }
+
+    deinit { RawMemory.release(storage.baseAddress) }
 }
 
 /// One block of output per slot, filled by workers; the first error wins.
