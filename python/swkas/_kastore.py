@@ -301,15 +301,15 @@ def _open_bytes(data: bytes, key_encoding: str) -> Store:
     return Store(handle, key_encoding, zero_copy=True)
 
 
-def _read_framed(file: Any) -> bytes:
-    """Reads one store through the object's own read(), framed by its header;
-    fewer bytes come back when the stream ends early."""
+def _read_framed(file: Any) -> Tuple[bytes, int]:
+    """Reads one store through the object's own read(), framed by its header:
+    the bytes (fewer when the stream ends early) and the size the header declares."""
     header = _read_exactly(file, 64)
     size = ctypes.c_size_t()
     status = _abi.swkas_store_size(header, len(header), ctypes.byref(size))
     if status != 0:
         _raise_for(status)
-    return header + _read_exactly(file, size.value - len(header))
+    return header + _read_exactly(file, size.value - len(header)), size.value
 
 
 def _open_truncated(data: bytes, key_encoding: str) -> Store:
@@ -362,14 +362,11 @@ def _open(file: FileLike, read_all: bool, key_encoding: str) -> Store:
         raise TypeError("file must be a path, a file descriptor or a file object with a write attribute")
     # File objects are read through their own read(): their buffering stays
     # consistent, and they end exactly at the end of the store.
-    data = _read_framed(file)
-    if len(data) >= 64:
-        size = ctypes.c_size_t()
-        _abi.swkas_store_size(data, len(data), ctypes.byref(size))
-        if len(data) < size.value:
-            if read_all:
-                raise FileFormatError("File not in KAS format")
-            return _open_truncated(data, key_encoding)
+    data, declared = _read_framed(file)
+    if len(data) < declared:
+        if read_all:
+            raise FileFormatError("File not in KAS format")
+        return _open_truncated(data, key_encoding)
     return _open_bytes(data, key_encoding)
 
 

@@ -90,10 +90,7 @@ public enum Blosc2Chunk {
         var size = parameters.blocksize
         if size == 0 {
             let level = Swift.max(parameters.clevel, 1) - 1
-            let fastCodec = parameters.codec == .blosclz || parameters.codec == .lz4
-                || (parameters.codec == .zstd && parameters.clevel <= 5)
-            let splitting = fastCodec && parameters.filters.contains(.shuffle) && parameters.typesize <= 16
-                && parameters.splitMode != .never
+            let splitting = autoSplitCandidate(parameters) && parameters.typesize <= 16 && parameters.splitMode != .never
             if splitting {
                 let perItem = [32, 32, 32, 64, 64, 64, 128, 256, 512][level] << 10
                 size = Swift.min(perItem * parameters.typesize, 4 << 20)
@@ -117,10 +114,16 @@ public enum Blosc2Chunk {
         case .always: return true
         case .never: return false
         case .auto, .forwardCompat:
-            let fastCodec = parameters.codec == .blosclz || parameters.codec == .lz4
-                || (parameters.codec == .zstd && parameters.clevel <= 5)
-            return fastCodec && parameters.filters.contains(.shuffle) && blocksize / typesize >= 32
+            return autoSplitCandidate(parameters) && blocksize / typesize >= 32
         }
+    }
+
+    /// The codec and filter half of Blosc2's AUTO split rule: a fast codec
+    /// (BloscLZ, LZ4, or ZSTD up to clevel 5) and SHUFFLE among the filters.
+    private static func autoSplitCandidate(_ parameters: Blosc2Parameters) -> Bool {
+        let fastCodec = parameters.codec == .blosclz || parameters.codec == .lz4
+            || (parameters.codec == .zstd && parameters.clevel <= 5)
+        return fastCodec && parameters.filters.contains(.shuffle)
     }
 
     private static func isAllZero(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -210,7 +213,7 @@ public enum Blosc2Chunk {
             buffer.count = written
             results[index] = buffer
         }
-        for (index, piece) in try results.all().enumerated() {
+        for (index, piece) in results.all.enumerated() {
             guard piece.count <= output.count - cursor else { return nil }
             base.storeLittleEndian(Int32(cursor), at: Blosc2ChunkHeader.extendedSize + 4 * index)
             (base + cursor).copyBytes(from: UnsafeRawBufferPointer(rebasing: piece.storage[0..<piece.count]))
@@ -315,11 +318,10 @@ final class BlockOutput: @unchecked Sendable {
     deinit { RawMemory.release(storage.baseAddress) }
 }
 
-/// One block of output per slot, filled by workers; the first error wins.
+/// One result per block, filled by workers.
 final class ResultSlots<Value>: @unchecked Sendable {
     private var values: [Value?]
-    private var failure: SwKasError?
-    private let lock = NSLockLike()
+    private let lock = PthreadMutex()
 
     init(count: Int) { values = Array(repeating: nil, count: count) }
 
@@ -328,11 +330,19 @@ final class ResultSlots<Value>: @unchecked Sendable {
         set { lock.withLock { values[index] = newValue } }
     }
 
-    func fail(_ error: SwKasError) { lock.withLock { if failure == nil { failure = error } } }
+    /// Every result, in block order.
+    var all: [Value] { lock.withLock { values.compactMap { $0 } } }
+}
 
-    func all() throws(SwKasError) -> [Value] {
-        if let failure { throw failure }
-        return values.compactMap { $0 }
+/// The first error any worker reports.
+final class FirstFailure: @unchecked Sendable {
+    private var failure: SwKasError?
+    private let lock = PthreadMutex()
+
+    func record(_ error: SwKasError) { lock.withLock { if failure == nil { failure = error } } }
+
+    func rethrow() throws(SwKasError) {
+        if let failure = lock.withLock({ failure }) { throw failure }
     }
 }
 
@@ -344,7 +354,7 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 }
 
 /// A pthread mutex (SwKasCore has no Foundation).
-final class NSLockLike: @unchecked Sendable {
+final class PthreadMutex: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
 
     init() { pthread_mutex_init(&mutex, nil) }
@@ -369,7 +379,7 @@ enum Workers {
             for block in 0..<blocks { try job(worker, block) }
             return
         }
-        let failure = ResultSlots<Bool>(count: 0)
+        let failure = FirstFailure()
         withoutActuallyEscaping(job) { job in
             let shared = UncheckedSendable(job)
             DispatchQueue.concurrentPerform(iterations: workerCount) { workerIndex in
@@ -377,13 +387,13 @@ enum Workers {
                 var block = workerIndex
                 while block < blocks {
                     do throws(SwKasError) { try shared.value(worker, block) } catch {
-                        failure.fail(error)
+                        failure.record(error)
                         return
                     }
                     block += workerCount
                 }
             }
         }
-        _ = try failure.all()
+        try failure.rethrow()
     }
 }
