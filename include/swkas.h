@@ -262,6 +262,198 @@ typedef struct {
 /** Parses and validates a chunk's header into *info. */
 int swkas_chunk_info(const void *chunk, size_t chunk_size, swkas_chunk_info_t *info);
 
+/* ---------------------------------------------------------------------- */
+/* N-d arrays: chunked, compressed, persistent (Blosc2 frames, b2nd)       */
+/*                                                                        */
+/* An array is split into chunks and each chunk into blocks; chunks are   */
+/* Blosc2 chunks inside a contiguous frame (a .b2nd file, or bytes in     */
+/* memory) that python-blosc2 opens. Files written by python-blosc2 and   */
+/* by python-caterva 0.7.3 (contiguous or sparse) are read as well.       */
+/*                                                                        */
+/* Threads: one handle may be read (get_slice, to_cframe, info, meta and  */
+/* vlmeta getters) from any number of threads at once. Calls that modify */
+/* it (set_slice, resize, meta_set, vlmeta_set/delete) take the handle    */
+/* exclusively; they are safe to make from any thread and are serialized. */
+/* Borrowed pointers (names, values, dtype) stay valid until the next     */
+/* modifying call on the handle or swkas_array_free.                      */
+
+/** Dimensions a reader accepts (c-blosc2's B2ND_MAX_DIM). */
+#define SWKAS_MAX_DIM 16
+/** Dimensions a writer accepts: python-blosc2 cannot read 16-d files back. */
+#define SWKAS_MAX_WRITE_DIM 15
+/** Fixed metalayers per frame (the b2nd/caterva one included). */
+#define SWKAS_MAX_METALAYERS 16
+
+/** Flags for creating an array at a path. */
+#define SWKAS_ARRAY_OVERWRITE 1  /**< replace an existing file (else SWKAS_ERR_EXISTS) */
+#define SWKAS_ARRAY_NOT_DURABLE 2 /**< skip fsync: still atomic, not power-loss safe */
+/** Flags for opening. */
+#define SWKAS_ARRAY_READONLY 4   /**< modifying calls fail with KAS_ERR_ILLEGAL_OPERATION */
+
+/** The path exists and SWKAS_ARRAY_OVERWRITE was not given. */
+#define SWKAS_ERR_EXISTS -120
+/** Not a b2nd or caterva array (for example a plain SChunk frame). */
+#define SWKAS_ERR_NOT_AN_ARRAY -121
+/** A frame (header, index, trailer, metalayer) is malformed. */
+#define SWKAS_ERR_BAD_FRAME -122
+
+/** How an array is laid out and compressed. Start from swkas_array_params_init. */
+typedef struct {
+    int ndim;                         /**< 0 to SWKAS_MAX_WRITE_DIM */
+    int64_t shape[SWKAS_MAX_DIM];     /**< items per dimension, >= 0 */
+    int32_t chunks[SWKAS_MAX_DIM];    /**< chunk shape; all 0 = chosen automatically */
+    int32_t blocks[SWKAS_MAX_DIM];    /**< block shape (<= chunks); all 0 = chosen automatically */
+    int32_t itemsize;                 /**< bytes per item, >= 1 */
+    const char *dtype;                /**< NumPy dtype.str (e.g. "<f8"); NULL = "|S<itemsize>"; copied */
+    swkas_cparams_t cparams;          /**< codec, clevel, filters, filters_meta, nthreads, splitmode;
+                                           typesize and blocksize are ignored (itemsize, blocks) */
+    int nmeta;                        /**< user metalayers written at creation (fixed size) */
+    const char *const *meta_names;    /**< nmeta names, 1-31 bytes, not "b2nd" or "caterva" */
+    const void *const *meta_values;   /**< nmeta values (any bytes; python-blosc2 uses msgpack) */
+    const size_t *meta_sizes;         /**< nmeta sizes */
+} swkas_array_params_t;
+
+/**
+ * Fills *params with the defaults: ndim 0, itemsize 8, dtype NULL, no
+ * metalayers, and python-caterva's compression defaults (LZ4, clevel 5,
+ * SHUFFLE in the last slot, 1 thread, split AUTO).
+ */
+void swkas_array_params_init(swkas_array_params_t *params);
+
+/** An open array. Opaque; create or open it with the functions below, release it with swkas_array_free. */
+typedef struct swkas_array swkas_array_t;
+
+/*
+ * Creation. urlpath NULL keeps the frame in memory; otherwise the file is
+ * written to a temporary file and renamed into place, so it appears whole
+ * or not at all. *array receives a new handle the caller frees. Errors:
+ * SWKAS_ERR_INVALID_ARGUMENT (geometry, parameters, sizes), SWKAS_ERR_EXISTS,
+ * KAS_ERR_IO (errno kept), KAS_ERR_NO_MEMORY.
+ */
+
+/** An array whose items read as zero; costs a few bytes per chunk (special chunks). */
+int swkas_array_empty(const swkas_array_params_t *params, const char *urlpath, int flags, swkas_array_t **array);
+/** An array of zeros (special chunks, like empty). */
+int swkas_array_zeros(const swkas_array_params_t *params, const char *urlpath, int flags, swkas_array_t **array);
+/** An array with every item equal to the itemsize bytes at fill_value (repeated-value chunks). */
+int swkas_array_full(const swkas_array_params_t *params, const char *urlpath, int flags, const void *fill_value,
+    swkas_array_t **array);
+/** An array holding the C-order items of buffer (exactly size = items * itemsize bytes). */
+int swkas_array_from_buffer(const swkas_array_params_t *params, const char *urlpath, int flags,
+    const void *buffer, size_t size, swkas_array_t **array);
+
+/**
+ * Opens the b2nd or caterva array at urlpath (a contiguous frame file, or a
+ * caterva sparse directory, which opens read-only). flags: 0 or
+ * SWKAS_ARRAY_READONLY (and SWKAS_ARRAY_NOT_DURABLE for later writes).
+ * Errors: KAS_ERR_IO with errno ENOENT for a missing path,
+ * SWKAS_ERR_BAD_FRAME, SWKAS_ERR_BAD_CHUNK, SWKAS_ERR_NOT_AN_ARRAY,
+ * SWKAS_ERR_UNSUPPORTED.
+ */
+int swkas_array_open(const char *urlpath, int flags, swkas_array_t **array);
+
+/** Opens a frame held in memory (the bytes are copied; the new array lives in memory). */
+int swkas_array_from_cframe(const void *frame, size_t size, swkas_array_t **array);
+
+/**
+ * Serializes the array as a compact contiguous frame into buffer (size
+ * bytes) and writes its length to *frame_size. With a buffer too small
+ * (or NULL), returns SWKAS_ERR_BUFFER_TOO_SMALL with the needed length in
+ * *frame_size.
+ */
+int swkas_array_to_cframe(const swkas_array_t *array, void *buffer, size_t size, size_t *frame_size);
+
+/**
+ * Copies the array's items into a new array with new chunks, blocks and
+ * compression parameters (params' shape, itemsize and dtype are ignored;
+ * NULL keeps everything). The metalayers and vlmeta are copied. The copy
+ * is compact, so this is also how a file that grew through updates is
+ * compacted.
+ */
+int swkas_array_copy(const swkas_array_t *array, const swkas_array_params_t *params, const char *urlpath,
+    int flags, swkas_array_t **copy);
+
+/** Releases a handle (NULL is accepted). The file, if any, stays. */
+void swkas_array_free(swkas_array_t *array);
+
+/** Removes a frame file or a caterva sparse directory. KAS_ERR_IO with errno on failure. */
+int swkas_array_remove(const char *urlpath);
+
+/**
+ * The array's geometry and parameters. dtype is borrowed; the meta fields
+ * are zeroed (use swkas_array_meta_*).
+ */
+int swkas_array_get_params(const swkas_array_t *array, swkas_array_params_t *params);
+
+/** Sizes and kind of an array (see swkas_array_get_stats). */
+typedef struct {
+    int64_t nitems;        /**< product of the shape */
+    int64_t nbytes;        /**< nitems * itemsize */
+    int64_t frame_nbytes;  /**< uncompressed bytes of all chunks, edge padding included */
+    int64_t cbytes;        /**< compressed bytes of the chunks region */
+    int64_t nchunks;
+    int64_t chunk_nbytes;  /**< bytes per chunk, padding included */
+    int64_t block_nbytes;  /**< bytes per block */
+    int64_t frame_size;    /**< bytes of the whole frame */
+    int has_b2nd;          /**< a "b2nd" metalayer is present */
+    int has_caterva;       /**< a "caterva" metalayer is present */
+    int readonly;
+    int in_memory;
+} swkas_array_stats_t;
+
+int swkas_array_get_stats(const swkas_array_t *array, swkas_array_stats_t *stats);
+
+/**
+ * A human-readable summary (type, itemsize, dtype, shape, chunks, blocks,
+ * codec, clevel, filters, both compression ratios), NUL-terminated, into
+ * buffer; *needed gets its length including the NUL. A short buffer gets
+ * SWKAS_ERR_BUFFER_TOO_SMALL.
+ */
+int swkas_array_info(const swkas_array_t *array, char *buffer, size_t size, size_t *needed);
+
+/**
+ * Reads the items at start[i], start[i] + step[i], ... (below stop[i]) of
+ * every dimension, in C order, into buffer (at least count * itemsize bytes,
+ * count = the product of ceil((stop - start) / step)). Requires 0 <= start
+ * <= stop <= shape and step >= 1 (step NULL = all 1). Only the blocks the
+ * selection touches are decompressed. Arrays of ndim 0 take NULL vectors.
+ */
+int swkas_array_get_slice(const swkas_array_t *array, const int64_t *start, const int64_t *stop,
+    const int64_t *step, void *buffer, size_t size);
+
+/**
+ * Writes the selection of swkas_array_get_slice from buffer. A file is
+ * updated crash-safely: new chunks, index and trailer go past the end of
+ * the frame and one write of the header commits them, so after a crash
+ * the file holds either the old or the new values of the whole call. The
+ * file grows; swkas_array_copy compacts it.
+ */
+int swkas_array_set_slice(swkas_array_t *array, const int64_t *start, const int64_t *stop,
+    const int64_t *step, const void *buffer, size_t size);
+
+/** Changes the shape (same ndim); new items read as zero. Crash-safe like set_slice. */
+int swkas_array_resize(swkas_array_t *array, const int64_t *shape);
+
+/** Number of fixed metalayers, the b2nd/caterva one included. */
+int swkas_array_meta_count(const swkas_array_t *array, size_t *count);
+/** Name of metalayer index (borrowed). SWKAS_ERR_INDEX_OUT_OF_RANGE past the end. */
+int swkas_array_meta_name(const swkas_array_t *array, size_t index, const char **name);
+/** Value of the metalayer name (borrowed). KAS_ERR_KEY_NOT_FOUND if absent. */
+int swkas_array_meta_get(const swkas_array_t *array, const char *name, const void **value, size_t *size);
+/** Rewrites a metalayer in place; the size must stay the same (else SWKAS_ERR_INVALID_ARGUMENT). */
+int swkas_array_meta_set(swkas_array_t *array, const char *name, const void *value, size_t size);
+
+/** Number of variable-length metalayers (python-blosc2's vlmeta). */
+int swkas_array_vlmeta_count(const swkas_array_t *array, size_t *count);
+/** Name of vlmeta entry index (borrowed). */
+int swkas_array_vlmeta_name(const swkas_array_t *array, size_t index, const char **name);
+/** Content of vlmeta name (borrowed, decompressed; python-blosc2 stores msgpack). */
+int swkas_array_vlmeta_get(const swkas_array_t *array, const char *name, const void **value, size_t *size);
+/** Adds or replaces vlmeta name (any size). Crash-safe like set_slice. */
+int swkas_array_vlmeta_set(swkas_array_t *array, const char *name, const void *value, size_t size);
+/** Removes vlmeta name. KAS_ERR_KEY_NOT_FOUND if absent. */
+int swkas_array_vlmeta_delete(swkas_array_t *array, const char *name);
+
 #ifdef __cplusplus
 }
 #endif
