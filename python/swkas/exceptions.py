@@ -28,3 +28,11 @@ class StoreClosedError(KastoreException):
 
     def __init__(self, message: str = "Cannot access a closed store") -> None:
         super().__init__(message)
+
+
+class ArrayFormatError(ValueError):
+    """A Blosc2 frame or chunk is malformed: the bytes are not a readable N-d array."""
+
+
+class NotAnArrayError(ArrayFormatError):
+    """A Blosc2 frame without a b2nd or caterva metalayer (for example a plain SChunk)."""
