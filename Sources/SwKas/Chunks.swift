@@ -2,11 +2,11 @@ import CSwKas
 import SwKasCore
 
 /// The six bytes of a C `uint8_t[6]`, as an array.
-private func slots(_ tuple: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) -> [UInt8] {
+func slots(_ tuple: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)) -> [UInt8] {
     [tuple.0, tuple.1, tuple.2, tuple.3, tuple.4, tuple.5]
 }
 
-private func tuple(_ bytes: [UInt8]) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
+func tuple(_ bytes: [UInt8]) -> (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) {
     (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5])
 }
 

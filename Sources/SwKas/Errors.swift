@@ -32,6 +32,9 @@ extension SwKasError {
         case .unsupported: return SWKAS_ERR_UNSUPPORTED
         case .invalidArgument: return SWKAS_ERR_INVALID_ARGUMENT
         case .bufferTooSmall: return SWKAS_ERR_BUFFER_TOO_SMALL
+        case .fileExists: return SWKAS_ERR_EXISTS
+        case .notAnArray: return SWKAS_ERR_NOT_AN_ARRAY
+        case .badFrame: return SWKAS_ERR_BAD_FRAME
         }
     }
 
@@ -41,7 +44,7 @@ extension SwKasError {
             .generic, .io(errno: 0), .badMode, .noMemory, .badFileFormat, .versionTooOld, .versionTooNew,
             .badType, .emptyKey, .duplicateKey, .keyNotFound, .illegalOperation, .typeMismatch, .endOfFile,
             .badFlags, .indexOutOfRange, .nullArgument, .truncated, .chunkFormat(""), .unsupported(""),
-            .invalidArgument(""), .bufferTooSmall,
+            .invalidArgument(""), .bufferTooSmall, .fileExists, .notAnArray, .badFrame(""),
         ]
         return Dictionary(uniqueKeysWithValues: all.map { ($0.code, $0) })
     }()

@@ -354,13 +354,13 @@ struct UncheckedSendable<Value>: @unchecked Sendable {
 }
 
 /// A pthread mutex (SwKasCore has no Foundation).
-final class PthreadMutex: @unchecked Sendable {
+package final class PthreadMutex: @unchecked Sendable {
     private var mutex = pthread_mutex_t()
 
-    init() { pthread_mutex_init(&mutex, nil) }
+    package init() { pthread_mutex_init(&mutex, nil) }
     deinit { pthread_mutex_destroy(&mutex) }
 
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    package func withLock<T>(_ body: () throws -> T) rethrows -> T {
         pthread_mutex_lock(&mutex)
         defer { pthread_mutex_unlock(&mutex) }
         return try body()

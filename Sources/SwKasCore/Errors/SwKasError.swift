@@ -54,6 +54,12 @@ public enum SwKasError: Error, Equatable, Hashable, Sendable, CustomStringConver
     case invalidArgument(String)
     /// An output buffer smaller than the result needs.
     case bufferTooSmall
+    /// The path to create exists (and overwriting was not asked for).
+    case fileExists
+    /// A frame without a `b2nd` or `caterva` metalayer (not an N-d array).
+    case notAnArray
+    /// A Blosc2 frame (header, metalayers, index or trailer, named here) is malformed.
+    case badFrame(String)
 
     public var description: String {
         switch self {
@@ -85,6 +91,9 @@ public enum SwKasError: Error, Equatable, Hashable, Sendable, CustomStringConver
         case .unsupported(let what): return "Unsupported feature" + (what.isEmpty ? "" : ": \(what)")
         case .invalidArgument(let what): return "Invalid argument" + (what.isEmpty ? "" : ": \(what)")
         case .bufferTooSmall: return "Output buffer too small"
+        case .fileExists: return "The file exists"
+        case .notAnArray: return "Not an N-d array (no b2nd or caterva metalayer)"
+        case .badFrame(let what): return "Malformed Blosc2 frame" + (what.isEmpty ? "" : " (\(what))")
         }
     }
 }

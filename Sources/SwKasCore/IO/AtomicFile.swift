@@ -128,7 +128,7 @@ package final class AtomicFile {
     }
 
     /// Makes the rename durable. Failure only weakens durability, so it is ignored.
-    private static func syncDirectory(of path: SystemPath) {
+    package static func syncDirectory(of path: SystemPath) {
         let fd = open(path.directory.cString, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd >= 0 {
             fsync(fd)

@@ -32,6 +32,11 @@ package struct SystemPath: Sendable {
         return slash == 0 ? SystemPath("/") : SystemPath(bytes: bytes[..<slash])
     }
 
+    /// `self/name`.
+    package func appending(_ name: String) -> SystemPath {
+        SystemPath(bytes: ArraySlice(Array(bytes) + [CChar(UInt8(ascii: "/"))] + name.utf8.map { CChar(bitPattern: $0) }))
+    }
+
     /// `dir/.name<suffix>`: a hidden sibling of this path.
     package func hiddenSibling(suffix: String) -> SystemPath {
         let slash = bytes.lastIndex(of: CChar(UInt8(ascii: "/")))
