@@ -294,7 +294,7 @@ _VALUE_FILES = {}
 
 
 def _save_values(name, arr):
-    arr = np.ascontiguousarray(arr)
+    arr = np.array(arr, order="C", copy=True)  # ascontiguousarray would make 0-d arrays 1-d
     data = arr.dtype.str.encode() + repr(arr.shape).encode() + arr.tobytes()
     if arr.dtype.names:
         data = repr(arr.dtype.descr).encode() + data
