@@ -2,6 +2,7 @@
 // the spec's index formulas, against python-blosc2's own filter output
 // (test-data/blosc2/filters, made by make_filter_vectors.py), and round trips.
 
+import CKernels
 import Foundation
 import Testing
 
@@ -258,14 +259,54 @@ struct Blosc2BitShuffleTests {
         }
     }
 
-    @Test func bitTransposeIsAnInvolution() {
-        var generator = SeededGenerator(seed: 9)
-        for _ in 0..<1000 {
-            let word = generator.next()
-            #expect(BitShuffle.transposeBits(BitShuffle.transposeBits(word)) == word)
-            let t = BitShuffle.transposeBits(word)
-            for k in 0..<8 {
-                for j in 0..<8 { #expect((word >> UInt64(8 * k + j)) & 1 == (t >> UInt64(8 * j + k)) & 1) }
+    /// Element counts around the strips the kernel works in (16 KiB of planes).
+    @Test("sizes around the strip boundaries", arguments: [2, 3, 8, 12, 16])
+    func stripBoundaries(typesize: Int) throws {
+        let strip = Swift.max(8, (BitShuffle.stripBytes / typesize) & ~7)
+        for elements in [strip - 8, strip, strip + 8, 2 * strip + 24, 3 * strip + 296] {
+            let input = kernelRandomBytes(elements * typesize + 1, seed: UInt64(elements + typesize))
+            let shuffled = try runKernel(input) { try BitShuffle.forward($0, into: $1, typesize: typesize) }.get()
+            #expect(byteMismatch(shuffled, KernelModel.bitShuffle(input, typesize: typesize)) == nil, "ts \(typesize) n \(elements)")
+            let restored = try runKernel(shuffled) { try BitShuffle.inverse($0, into: $1, typesize: typesize) }.get()
+            #expect(byteMismatch(restored, input) == nil, "ts \(typesize) n \(elements)")
+        }
+    }
+}
+
+// MARK: - SIMD kernels
+
+/// The SIMD kernels' tile boundaries (32-item tiles, in pairs), on both the
+/// AVX2 code (where the CPU has it) and the baseline code. The kernels pick
+/// their code per call, so the other suites see both too; results never
+/// depend on it.
+@Suite("Blosc2 SIMD kernels", .serialized)
+struct Blosc2SIMDKernelTests {
+    @Test("SHUFFLE widths 2, 4, 8, 16 around the tiles", arguments: [false, true])
+    func shuffleTiles(baseline: Bool) throws {
+        swkas_kernels_use_baseline(baseline ? 1 : 0)
+        defer { swkas_kernels_use_baseline(0) }
+        for width in [2, 4, 8, 16] {
+            for items in Array(0...200) + [1000, 1023, 1024, 1056, 1088] {
+                let input = kernelRandomBytes(items * width + width / 2, seed: UInt64(items * 17 + width))
+                let shuffled = try runKernel(input) { try Shuffle.forward($0, into: $1, width: width) }.get()
+                #expect(byteMismatch(shuffled, KernelModel.shuffle(input, width: width)) == nil, "w \(width) n \(items)")
+                let restored = try runKernel(shuffled) { try Shuffle.inverse($0, into: $1, width: width) }.get()
+                #expect(byteMismatch(restored, input) == nil, "w \(width) n \(items)")
+            }
+        }
+    }
+
+    @Test("BITSHUFFLE around the tiles", arguments: [false, true])
+    func bitShuffleTiles(baseline: Bool) throws {
+        swkas_kernels_use_baseline(baseline ? 1 : 0)
+        defer { swkas_kernels_use_baseline(0) }
+        for typesize in [1, 2, 4, 8, 16] {
+            for elements in stride(from: 0, through: 600, by: 8) {
+                let input = kernelRandomBytes(elements * typesize + 1, seed: UInt64(elements * 7 + typesize))
+                let shuffled = try runKernel(input) { try BitShuffle.forward($0, into: $1, typesize: typesize) }.get()
+                #expect(byteMismatch(shuffled, KernelModel.bitShuffle(input, typesize: typesize)) == nil, "ts \(typesize) n \(elements)")
+                let restored = try runKernel(shuffled) { try BitShuffle.inverse($0, into: $1, typesize: typesize) }.get()
+                #expect(byteMismatch(restored, input) == nil, "ts \(typesize) n \(elements)")
             }
         }
     }

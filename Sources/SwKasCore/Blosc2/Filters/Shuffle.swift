@@ -1,3 +1,5 @@
+import CKernels
+
 /// Blosc2's SHUFFLE filter (spec §3.1): a block of `n = size / width` items of
 /// `width` bytes is rewritten as `width` byte planes of `n` bytes,
 /// `out[j·n + i] = in[i·width + j]`, so that the similar bytes of similar
@@ -5,11 +7,9 @@
 /// unchanged. `inverse` undoes `forward`.
 ///
 /// Both directions are one byte-matrix transpose (n × width into width × n and
-/// back), done in 8 × 8 tiles held in eight 64-bit words. On this x86-64
-/// baseline (SSE2) that SWAR transpose measured 2-3 times faster than the
-/// compiler's vectorisation of the index loop and than Swift's `SIMD` types,
-/// whose byte shuffles (`evenHalf`, swizzles) are not lowered to vector
-/// instructions. Widths 2, 4, 8 and 16 get specialised loops.
+/// back). Widths 2, 4, 8 and 16 run the SIMD kernels of CKernels (AVX2 or
+/// SSE2); other widths run the portable 8 × 8 tile transposes of
+/// `ByteTranspose`.
 package enum Shuffle {
     /// The shuffle width of a filter slot: its meta when non-zero (meta groups
     /// bytes, e.g. 2 on 4-byte items), else the chunk's typesize.
@@ -29,15 +29,7 @@ package enum Shuffle {
         guard let (input, output) = try FilterBuffers.check(source, destination) else { return }
         let count = source.count
         let n = count / width
-        switch width {
-        case 1: output.copyMemory(from: input, byteCount: count)
-        case 2: ByteTranspose.packedForward(input, output, items: n, width: 2)
-        case 4: ByteTranspose.packedForward(input, output, items: n, width: 4)
-        case 8: ByteTranspose.wideForward(input, output, items: n, width: 8)
-        case 16: ByteTranspose.wideForward(input, output, items: n, width: 16)
-        case 3, 5, 6, 7: ByteTranspose.narrowForward(input, output, items: n, width: width, count: count)
-        default: ByteTranspose.wideForward(input, output, items: n, width: width)
-        }
+        ByteTranspose.forward(input, output, items: n, width: width, count: count)
         ByteTranspose.copyTail(input, output, from: n &* width, count: count)  // n·width ≤ count
     }
 
@@ -51,15 +43,7 @@ package enum Shuffle {
         guard let (input, output) = try FilterBuffers.check(source, destination) else { return }
         let count = source.count
         let n = count / width
-        switch width {
-        case 1: output.copyMemory(from: input, byteCount: count)
-        case 2: ByteTranspose.packedInverse(input, output, items: n, width: 2)
-        case 4: ByteTranspose.packedInverse(input, output, items: n, width: 4)
-        case 8: ByteTranspose.wideInverse(input, output, items: n, width: 8)
-        case 16: ByteTranspose.wideInverse(input, output, items: n, width: 16)
-        case 3, 5, 6, 7: ByteTranspose.narrowInverse(input, output, items: n, width: width, count: count)
-        default: ByteTranspose.wideInverse(input, output, items: n, width: width)
-        }
+        ByteTranspose.inverse(input, output, items: n, width: width, count: count)
         ByteTranspose.copyTail(input, output, from: n &* width, count: count)
     }
 }
@@ -93,9 +77,39 @@ enum FilterBuffers {
 /// Eight 64-bit words: an 8 × 8 byte (or bit) matrix, word k being row k.
 typealias Words8 = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
 
-/// Little-endian word access and 8 × 8 transposes, the building blocks of
-/// SHUFFLE and BITSHUFFLE. Callers guarantee every access is in bounds.
+/// The byte transposes of SHUFFLE (and of BITSHUFFLE's first step): the SIMD
+/// kernels where they apply, else little-endian 8 × 8 tile transposes held
+/// in eight 64-bit words. Callers guarantee every access is in bounds.
 enum ByteTranspose {
+    /// `n` items of `width` bytes at `input` into `width` planes of `n` bytes
+    /// at `output`. `count` (at least n·width) is how many bytes `input`
+    /// holds: narrow widths read whole words up to it.
+    static func forward(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int, count: Int) {
+        if width == 1 {
+            output.copyMemory(from: input, byteCount: n)
+        } else if swkas_shuffle(input, output, n, width, n) != 0 {
+            if width < 8 {
+                narrowForward(input, output, items: n, width: width, count: count)
+            } else {
+                wideForward(input, output, items: n, width: width)
+            }
+        }
+    }
+
+    /// The inverse of `forward`; `count` (at least n·width) is how many bytes
+    /// `output` holds: narrow widths write whole words up to it.
+    static func inverse(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int, count: Int) {
+        if width == 1 {
+            output.copyMemory(from: input, byteCount: n)
+        } else if swkas_unshuffle(input, n, output, n, width) != 0 {
+            if width < 8 {
+                narrowInverse(input, output, items: n, width: width, count: count)
+            } else {
+                wideInverse(input, output, items: n, width: width)
+            }
+        }
+    }
+
     @inline(__always)
     static func load(_ base: UnsafeRawPointer, _ offset: Int) -> UInt64 {
         UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
@@ -160,16 +174,15 @@ enum ByteTranspose {
     // All offsets below are < items·width ≤ the buffer size, so the wrapping
     // operators cannot wrap.
 
-    /// Widths of 8 or more: 8 items × 8 byte columns per tile. When the width
-    /// is not a multiple of 8 the last column tile overlaps the previous one,
-    /// rewriting the same values. Wider items go in strips of about 8 KiB,
-    /// each strip column tile by column tile, so that only eight byte planes
-    /// are written (or read) at a time while the strip stays in the L1 cache;
-    /// all planes at once thrash it (planes 2^k bytes apart share cache sets).
-    @inline(__always)
+    /// Widths of more than 8: 8 items × 8 byte columns per tile. When the
+    /// width is not a multiple of 8 the last column tile overlaps the previous
+    /// one, rewriting the same values. Items go in strips of about 8 KiB, each
+    /// strip column tile by column tile, so that only eight byte planes are
+    /// written (or read) at a time while the strip stays in the L1 cache; all
+    /// planes at once thrash it (planes 2^k bytes apart share cache sets).
     static func wideForward(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int) {
         let bulk = n & ~7
-        let strip = width == 8 ? bulk : Swift.max(8, (8192 / width) & ~7)
+        let strip = Swift.max(8, (8192 / width) & ~7)
         var first = 0
         while first < bulk {
             let end = Swift.min(first &+ strip, bulk)
@@ -191,10 +204,9 @@ enum ByteTranspose {
         scalarForward(input, output, items: n, width: width, from: bulk)
     }
 
-    @inline(__always)
     static func wideInverse(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int) {
         let bulk = n & ~7
-        let strip = width == 8 ? bulk : Swift.max(8, (8192 / width) & ~7)
+        let strip = Swift.max(8, (8192 / width) & ~7)
         var first = 0
         while first < bulk {
             let end = Swift.min(first &+ strip, bulk)
@@ -212,101 +224,6 @@ enum ByteTranspose {
                 if column >= width { break }
             }
             first = end
-        }
-        scalarInverse(input, output, items: n, width: width, from: bulk)
-    }
-
-    /// Widths 2 and 4 (dividing 8): a tile is 64 bytes of `64 / width` items.
-    /// Word k holds items k, k+8, k+16, … (width bytes each), so after the
-    /// transpose word m is byte plane `m % width`, items `8·(m / width)` on.
-    @inline(__always)
-    static func packedForward(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int) {
-        let per = 64 / width  // items per tile
-        let bulk = n - n % per
-        var i = 0
-        while i < bulk {
-            let base = input + i &* width
-            var x: Words8
-            if width == 4 {
-                @inline(__always) func word(_ k: Int) -> UInt64 {
-                    UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 &* k, as: UInt32.self)))
-                        | UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: 4 &* k &+ 32, as: UInt32.self)))
-                            &<< 32
-                }
-                x = (word(0), word(1), word(2), word(3), word(4), word(5), word(6), word(7))
-            } else {
-                @inline(__always) func half(_ k: Int) -> UInt64 {
-                    UInt64(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: 2 &* k, as: UInt16.self)))
-                }
-                @inline(__always) func word(_ k: Int) -> UInt64 {
-                    half(k) | half(k &+ 8) &<< 16 | half(k &+ 16) &<< 32 | half(k &+ 24) &<< 48
-                }
-                x = (word(0), word(1), word(2), word(3), word(4), word(5), word(6), word(7))
-            }
-            transpose(&x)
-            // Word m goes to plane m % width at item i + 8·(m / width).
-            if width == 4 {
-                store(x.0, output, i)
-                store(x.1, output, n &+ i)
-                store(x.2, output, 2 &* n &+ i)
-                store(x.3, output, 3 &* n &+ i)
-                store(x.4, output, i &+ 8)
-                store(x.5, output, n &+ i &+ 8)
-                store(x.6, output, 2 &* n &+ i &+ 8)
-                store(x.7, output, 3 &* n &+ i &+ 8)
-            } else {
-                store(x.0, output, i)
-                store(x.1, output, n &+ i)
-                store(x.2, output, i &+ 8)
-                store(x.3, output, n &+ i &+ 8)
-                store(x.4, output, i &+ 16)
-                store(x.5, output, n &+ i &+ 16)
-                store(x.6, output, i &+ 24)
-                store(x.7, output, n &+ i &+ 24)
-            }
-            i &+= per
-        }
-        scalarForward(input, output, items: n, width: width, from: bulk)
-    }
-
-    @inline(__always)
-    static func packedInverse(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int) {
-        let per = 64 / width
-        let bulk = n - n % per
-        var i = 0
-        while i < bulk {
-            var x: Words8
-            if width == 4 {
-                x = (load(input, i), load(input, n &+ i), load(input, 2 &* n &+ i), load(input, 3 &* n &+ i),
-                     load(input, i &+ 8), load(input, n &+ i &+ 8), load(input, 2 &* n &+ i &+ 8),
-                     load(input, 3 &* n &+ i &+ 8))
-            } else {
-                x = (load(input, i), load(input, n &+ i), load(input, i &+ 8), load(input, n &+ i &+ 8),
-                     load(input, i &+ 16), load(input, n &+ i &+ 16), load(input, i &+ 24), load(input, n &+ i &+ 24))
-            }
-            transpose(&x)
-            let base = output + i &* width
-            if width == 4 {
-                @inline(__always) func put(_ word: UInt64, _ k: Int) {
-                    base.storeBytes(of: UInt32(truncatingIfNeeded: word).littleEndian, toByteOffset: 4 &* k, as: UInt32.self)
-                    base.storeBytes(
-                        of: UInt32(truncatingIfNeeded: word &>> 32).littleEndian, toByteOffset: 4 &* k &+ 32,
-                        as: UInt32.self)
-                }
-                put(x.0, 0); put(x.1, 1); put(x.2, 2); put(x.3, 3)
-                put(x.4, 4); put(x.5, 5); put(x.6, 6); put(x.7, 7)
-            } else {
-                @inline(__always) func put(_ word: UInt64, _ k: Int) {
-                    for q in 0..<4 {
-                        base.storeBytes(
-                            of: UInt16(truncatingIfNeeded: word &>> UInt64(16 &* q)).littleEndian,
-                            toByteOffset: 2 &* (k &+ 8 &* q), as: UInt16.self)
-                    }
-                }
-                put(x.0, 0); put(x.1, 1); put(x.2, 2); put(x.3, 3)
-                put(x.4, 4); put(x.5, 5); put(x.6, 6); put(x.7, 7)
-            }
-            i &+= per
         }
         scalarInverse(input, output, items: n, width: width, from: bulk)
     }
