@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets fuzz/out/fuzz-kastore and fuzz/out/fuzz-blosc2,
+# Builds the libFuzzer targets fuzz/out/fuzz-kastore, fuzz-blosc2 and fuzz-frame,
 # instrumented with libFuzzer coverage and AddressSanitizer. Usage: fuzz/build.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,9 +16,9 @@ swiftc "${flags[@]}" -enable-testing -wmo -module-name SwKasCore -emit-module -e
     -c -o "$out/SwKasCore.o" $(find "$root/Sources/SwKasCore" -name '*.swift' | sort)
 swiftc "${flags[@]}" -wmo -module-name SwKas -emit-module -emit-module-path "$out/SwKas.swiftmodule" \
     -c -o "$out/SwKas.o" $(find "$root/Sources/SwKas" -name '*.swift' | sort)
-# One binary per target: fuzz-kastore (every kastore reader) and fuzz-blosc2
-# (chunk decoder, BloscLZ, filter inverses).
-for target in Kastore Blosc2; do
+# One binary per target: fuzz-kastore (every kastore reader), fuzz-blosc2
+# (chunk decoder, BloscLZ, filter inverses) and fuzz-frame (frames, metalayers, N-d reads).
+for target in Kastore Blosc2 Frame; do
     name=$(echo "$target" | tr 'A-Z' 'a-z')
     swiftc "${flags[@]}" -module-name "${target}Fuzz" "$root/fuzz/${target}Fuzz.swift" "$out/SwKasCore.o" "$out/SwKas.o" \
         "$out/CSystem.o" "$out/CKernels.o" -llz4 -lz -lzstd -o "$out/fuzz-$name" 2> >(grep -v "Cannot export local symbol" >&2)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each fuzz target for SECONDS (default 30), seeded with the test corpora:
 # fuzz-kastore with the golden and malformed kastore files, fuzz-blosc2 with
-# the golden Blosc2 chunks. New inputs accumulate in fuzz/corpus-* (git-ignored);
+# the golden Blosc2 chunks, fuzz-frame with the golden b2nd/caterva frames. New inputs accumulate in fuzz/corpus-* (git-ignored);
 # a crash leaves crash-* in fuzz/out and exits non-zero.
 #   fuzz/run.sh 30                         # the bounded run of the test command
 #   fuzz/run.sh 3600 -jobs=2 -workers=2    # a longer run
@@ -15,13 +15,15 @@ shift || true
 # aborting, and keep real memory use bounded by the RSS limit.
 export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1
 status=0
-for target in kastore blosc2; do
+for target in kastore blosc2 frame; do
     corpus="$root/fuzz/corpus-$target"
     mkdir -p "$corpus"
     if [ "$target" = kastore ]; then
         cp -n "$root"/test-data/kastore/golden/*.kas "$root"/test-data/kastore/malformed/*.kas "$corpus"/ 2>/dev/null
-    else
+    elif [ "$target" = blosc2 ]; then
         cp -n "$root"/test-data/blosc2/chunks/*.chunk "$corpus"/ 2>/dev/null
+    else
+        cp -n "$root"/test-data/b2nd/golden/*.b2nd "$root"/test-data/b2nd/golden/*.cat "$corpus"/ 2>/dev/null
     fi
     echo "fuzz-$target: $seconds s"
     (cd "$root/fuzz/out" && "$root/fuzz/out/fuzz-$target" -max_total_time="$seconds" -rss_limit_mb=4096 \
