@@ -373,6 +373,12 @@ int swkas_array_to_cframe(const swkas_array_t *array, void *buffer, size_t size,
 int swkas_array_copy(const swkas_array_t *array, const swkas_array_params_t *params, const char *urlpath,
     int flags, swkas_array_t **copy);
 
+/**
+ * Sets the worker threads each chunk is compressed and decompressed with
+ * (1-256) for later calls on this handle; opened arrays start with 1.
+ */
+int swkas_array_set_nthreads(swkas_array_t *array, int nthreads);
+
 /** Releases a handle (NULL is accepted). The file, if any, stays. */
 void swkas_array_free(swkas_array_t *array);
 

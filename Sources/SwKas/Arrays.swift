@@ -265,6 +265,14 @@ public func swkas_array_copy(
 }
 
 @c @implementation
+public func swkas_array_set_nthreads(_ array: OpaquePointer?, _ nthreads: Int32) -> Int32 {
+    cCall { () throws(SwKasError) -> Int32 in
+        try ArrayHandle.from(array).array.setThreads(Int(nthreads))
+        return 0
+    }
+}
+
+@c @implementation
 public func swkas_array_free(_ array: OpaquePointer?) {
     guard let array else { return }
     Unmanaged<ArrayHandle>.fromOpaque(UnsafeRawPointer(array)).release()

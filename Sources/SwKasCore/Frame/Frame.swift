@@ -108,6 +108,19 @@ final class Frame {
         }
     }
 
+    /// Where stored chunk `index` of a contiguous frame starts (absolute) and
+    /// how many bytes it may span; nil for a special chunk or a sparse frame.
+    func storedExtent(_ index: Int) throws(SwKasError) -> (start: Int, limit: Int)? {
+        guard index >= 0, index < locations.count else { throw .indexOutOfRange }
+        guard sparseDirectory == nil, case .stored(let offset) = locations[index] else { return nil }
+        return (header.headerLength + offset, Int(header.cbytes) - offset)
+    }
+
+    /// Reads frame bytes at an absolute offset.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(SwKasError) {
+        try storage.read(into: buffer, at: offset)
+    }
+
     private func sparseChunk(number: Int, in directory: SystemPath) throws(SwKasError) -> [UInt8] {
         var name = String(number, radix: 16, uppercase: true)
         name = String(repeating: "0", count: Swift.max(0, 8 - name.count)) + name + ".chunk"

@@ -1,3 +1,5 @@
+import CSystem
+
 /// Where a frame's bytes live: a file or memory. Reads may run on several
 /// threads at once; writes are serialized by the owner.
 protocol FrameStorage: AnyObject {
@@ -44,6 +46,9 @@ final class FileFrameStorage: FrameStorage {
 
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws(SwKasError) {
         try file.write(bytes, at: offset)
+        // Start writing back now so the commit's fsync has little left to do
+        // (a hint: failure costs only speed).
+        if durable && bytes.count >= 1 << 20 { _ = swkas_start_writeback(file.fd, Int64(offset), Int64(bytes.count)) }
     }
 
     func size() throws(SwKasError) -> Int { try file.size() }

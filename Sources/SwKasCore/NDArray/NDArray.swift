@@ -84,7 +84,7 @@ public final class NDArray: @unchecked Sendable {
     private var frame: Frame
     public private(set) var geometry: ArrayGeometry
     public let dtype: String
-    public let compression: ArrayCompression
+    public private(set) var compression: ArrayCompression
     public let readOnly: Bool
 
     private init(frame: Frame, geometry: ArrayGeometry, dtype: String, compression: ArrayCompression, readOnly: Bool) {
@@ -365,8 +365,9 @@ public final class NDArray: @unchecked Sendable {
             if needed == 0 { return }
             guard destination.count >= needed, let result = destination.baseAddress else { throw .bufferTooSmall }
             let scratch = try ChunkBuffer(geometry.chunkBytes)
+            let compressed = CompressedChunkBuffer()
             try forEachChunk(selection) { (index, part) throws(SwKasError) in
-                if try decodeChunk(index, part: part, into: scratch) {
+                if try decodeChunk(index, part: part, into: scratch, compressed: compressed) {
                     part.copy(chunk: scratch.base, result: result, selection: selection, itemsize: geometry.itemsize, toResult: true)
                 } else {
                     part.zeroResult(result, selection: selection, itemsize: geometry.itemsize)
@@ -401,10 +402,17 @@ public final class NDArray: @unchecked Sendable {
     }
 
     /// Decodes what `part` needs of chunk `index` into `scratch` (all of it
-    /// without a part); false when the chunk reads as zeros and nothing was written.
-    private func decodeChunk(_ index: Int, part: ChunkPart?, into scratch: ChunkBuffer) throws(SwKasError) -> Bool {
-        let content = try frame.chunk(index)
-        switch content {
+    /// without a part); false when the chunk reads as zeros and nothing was
+    /// written. `compressed` holds the chunk's bytes meanwhile.
+    private func decodeChunk(
+        _ index: Int, part: ChunkPart?, into scratch: ChunkBuffer, compressed: CompressedChunkBuffer
+    ) throws(SwKasError) -> Bool {
+        let blockCount = geometry.blockGrid.reduce(1, *)
+        let blocks = part?.blocks(geometry)
+        let partial = blocks.map { $0.count < blockCount } ?? false
+        let loaded = try frame.loadChunk(
+            index, blocks: partial ? blocks : nil, blockBytes: geometry.blockBytes, blockCount: blockCount, into: compressed)
+        switch loaded {
         case .special(.nan):
             guard geometry.itemsize == 4 || geometry.itemsize == 8 else {
                 throw .badFrame("NaN chunk of itemsize \(geometry.itemsize)")
@@ -414,30 +422,23 @@ public final class NDArray: @unchecked Sendable {
             return true
         case .special:
             return false  // zeros and uninitialised chunks (index entries name no other kind)
-        case .stored(let chunk):
-            return try typedThrows {
-                try chunk.withUnsafeBytes { (bytes) throws -> Bool in
-                    let header = try Blosc2ChunkHeader.parse(bytes)
-                    if header.nbytes != geometry.chunkBytes { throw SwKasError.badFrame("chunk \(index) size") }
-                    if header.special == .zeros || header.special == .uninitialized { return false }
-                    try decodeBlocks(bytes, header, part: part, into: scratch)
-                    return true
-                }
-            }
+        case .bytes(let bytes):
+            let header = try Blosc2ChunkHeader.parse(bytes)
+            if header.nbytes != geometry.chunkBytes { throw .badFrame("chunk \(index) size") }
+            if header.special == .zeros || header.special == .uninitialized { return false }
+            try decodeBlocks(bytes, header, blocks: partial ? blocks : nil, into: scratch)
+            return true
         }
     }
 
-    /// Decodes the blocks `part` touches (all blocks without a part, or when
-    /// byte ranges cannot be used) into their places in `scratch`.
+    /// Decodes `blocks` (all blocks when nil, or when byte ranges cannot be
+    /// used) into their places in `scratch`.
     private func decodeBlocks(
-        _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, part: ChunkPart?, into scratch: ChunkBuffer
+        _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, blocks: [Int]?, into scratch: ChunkBuffer
     ) throws(SwKasError) {
         let threads = compression.nthreads
         let blockBytes = geometry.blockBytes
-        let blocks = part?.blocks(geometry) ?? []
-        let whole = part == nil || blocks.count == geometry.blockGrid.reduce(1, *) || header.special != .none
-            || header.isMemcpyed || blockBytes % header.typesize != 0
-        if whole {
+        guard let blocks, header.special == .none, !header.isMemcpyed, blockBytes % header.typesize == 0 else {
             try Blosc2Chunk.decompress(chunk, into: scratch.buffer, nthreads: threads)
             return
         }
@@ -474,15 +475,26 @@ public final class NDArray: @unchecked Sendable {
     ) throws(SwKasError) {
         guard let input = source.baseAddress else { return }
         let scratch = try ChunkBuffer(geometry.chunkBytes)
+        let compressed = CompressedChunkBuffer()
         let parameters = Self.chunkParameters(geometry, compression)
         var output = [UInt8](repeating: 0, count: Blosc2Chunk.compressedBound(geometry.chunkBytes))
         try forEachChunk(selection) { (index, part) throws(SwKasError) in
-            let decoded = part.coversChunk ? false : try decodeChunk(index, part: nil, into: scratch)
-            if !decoded { scratch.zero() }
+            let decoded = part.coversChunk ? false : try decodeChunk(index, part: nil, into: scratch, compressed: compressed)
+            if !decoded && !(part.coversChunk && isUnpadded(index)) { scratch.zero() }
             part.copy(
                 chunk: scratch.base, result: UnsafeMutableRawPointer(mutating: input), selection: selection,
                 itemsize: geometry.itemsize, toResult: false)
             locations[index] = try compressAndAppend(scratch, parameters, output: &output)
+        }
+    }
+
+    /// Whether chunk `index` has no padding: a selection covering it writes
+    /// every byte of its buffer.
+    private func isUnpadded(_ index: Int) -> Bool {
+        let coordinates = geometry.chunkCoordinates(index)
+        return (0..<geometry.ndim).allSatisfy { axis in
+            geometry.validRange(ofChunk: coordinates, axis: axis).count == geometry.chunks[axis]
+                && geometry.chunks[axis] % geometry.blocks[axis] == 0
         }
     }
 
@@ -514,6 +526,7 @@ public final class NDArray: @unchecked Sendable {
             var output = [UInt8](repeating: 0, count: Blosc2Chunk.compressedBound(new.chunkBytes))
             let scratch = try ChunkBuffer(new.chunkBytes)
             let kept = try ChunkBuffer(new.chunkBytes)
+            let compressed = CompressedChunkBuffer()
             var locations = [ChunkLocation](repeating: .special(.zeros), count: new.chunkCount)
             for index in 0..<new.chunkCount {
                 let coordinates = new.chunkCoordinates(index)
@@ -523,7 +536,7 @@ public final class NDArray: @unchecked Sendable {
                 let shrinks = (0..<new.ndim).contains {
                     new.validRange(ofChunk: coordinates, axis: $0).count < old.validRange(ofChunk: coordinates, axis: $0).count
                 }
-                guard shrinks, try decodeChunk(oldIndex, part: nil, into: scratch) else { continue }
+                guard shrinks, try decodeChunk(oldIndex, part: nil, into: scratch, compressed: compressed) else { continue }
                 let ranges = (0..<new.ndim).map { axis in
                     let valid = new.validRange(ofChunk: coordinates, axis: axis)
                     return StridedRange(start: valid.lowerBound, stop: valid.upperBound)
@@ -570,6 +583,12 @@ public final class NDArray: @unchecked Sendable {
             }
             if frame.wantsCompaction { try frame.replaceWithCompactCopy() }
         }
+    }
+
+    /// Sets the worker threads per chunk for later reads and writes (1-256).
+    public func setThreads(_ count: Int) throws(SwKasError) {
+        if !(1...256).contains(count) { throw .invalidArgument("nthreads must be 1-256") }
+        lock.writing { compression.nthreads = count }
     }
 
     // MARK: Metadata
