@@ -21,6 +21,13 @@ typedef uint64_t v64 __attribute__((vector_size(32)));
     __builtin_shufflevector(a, b, 8, 40, 9, 41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47, 24, 56, 25, 57, 26, \
                             58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63)
 
+/* Orders streaming stores before whatever the caller does next. */
+#if defined(__x86_64__)
+#define STREAMING_FENCE() __builtin_ia32_sfence()
+#else
+#define STREAMING_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#endif
+
 static inline uint64_t load_word(const uint8_t *p) {
     uint64_t word;
     memcpy(&word, p, 8);
@@ -90,8 +97,8 @@ int swkas_shuffle(const void *src, void *dst, size_t n, size_t width, size_t str
     return DISPATCH(shuffle, src, dst, n, width, stride);
 }
 
-int swkas_unshuffle(const void *src, size_t stride, void *dst, size_t n, size_t width) {
-    return DISPATCH(unshuffle, src, stride, dst, n, width);
+int swkas_unshuffle(const void *src, size_t stride, void *dst, size_t n, size_t width, int streaming) {
+    return DISPATCH(unshuffle, src, stride, dst, n, width, streaming);
 }
 
 void swkas_bitrows(const void *src, size_t count, void *dst, size_t rowstride) {

@@ -44,11 +44,18 @@ static inline __attribute__((always_inline)) void KERNEL(load_halves)(v8 *x, con
                                  22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
 }
 
-static inline __attribute__((always_inline)) void KERNEL(store_halves)(const v8 *x, uint8_t *low, uint8_t *high) {
+/* Streaming stores (16-byte aligned targets only) bypass the caches. */
+static inline __attribute__((always_inline)) void KERNEL(store_halves)(const v8 *x, uint8_t *low, uint8_t *high,
+                                                                     int streaming) {
     v16 a = __builtin_shufflevector(*x, *x, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     v16 b = __builtin_shufflevector(*x, *x, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
-    memcpy(low, &a, 16);
-    memcpy(high, &b, 16);
+    if (streaming) {
+        __builtin_nontemporal_store(a, (v16 *)(void *)low);
+        __builtin_nontemporal_store(b, (v16 *)(void *)high);
+    } else {
+        memcpy(low, &a, 16);
+        memcpy(high, &b, 16);
+    }
 }
 
 /* One tile of SHUFFLE for width 2^k: 32 items from `tile` into x[0..w). */
@@ -61,12 +68,12 @@ static inline __attribute__((always_inline)) void KERNEL(shuffle_tile)(const uin
 }
 
 /* The inverse: planes x[0..w) (32 items each) into `tile`. */
-static inline __attribute__((always_inline)) void KERNEL(unshuffle_tile)(v8 *x, uint8_t *tile, int k) {
+static inline __attribute__((always_inline)) void KERNEL(unshuffle_tile)(v8 *x, uint8_t *tile, int k, int streaming) {
     const int w = 1 << k;
     _Pragma("unroll")
     for (int s = 0; s < k; s++) KERNEL(stage)(x, w);
     _Pragma("unroll")
-    for (int v = 0; v < w; v++) KERNEL(store_halves)(&x[v], tile + 16 * v, tile + 16 * w + 16 * v);
+    for (int v = 0; v < w; v++) KERNEL(store_halves)(&x[v], tile + 16 * v, tile + 16 * w + 16 * v, streaming);
 }
 
 /* SHUFFLE for width 2^k, two tiles at a time so that each plane is written
@@ -99,9 +106,10 @@ static inline __attribute__((always_inline)) void KERNEL(shuffle_width)(const ui
     }
 }
 
-/* The inverse, reading each plane a whole 64-byte line at once. */
+/* The inverse, reading each plane a whole 64-byte line at once; with
+ * `streaming`, dst is 16-byte aligned and the tiles bypass the caches. */
 static inline __attribute__((always_inline)) void KERNEL(unshuffle_width)(const uint8_t *src, size_t stride,
-                                                                        uint8_t *dst, size_t n, int k) {
+                                                                        uint8_t *dst, size_t n, int k, int streaming) {
     const int w = 1 << k;
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
@@ -111,14 +119,14 @@ static inline __attribute__((always_inline)) void KERNEL(unshuffle_width)(const 
             memcpy(&x[j], src + j * stride + i, 32);
             memcpy(&second[j], src + j * stride + i + 32, 32);
         }
-        KERNEL(unshuffle_tile)(x, dst + i * w, k);
-        KERNEL(unshuffle_tile)(second, dst + (i + 32) * w, k);
+        KERNEL(unshuffle_tile)(x, dst + i * w, k, streaming);
+        KERNEL(unshuffle_tile)(second, dst + (i + 32) * w, k, streaming);
     }
     if (i + 32 <= n) {
         v8 x[16];
         _Pragma("unroll")
         for (int j = 0; j < w; j++) memcpy(&x[j], src + j * stride + i, 32);
-        KERNEL(unshuffle_tile)(x, dst + i * w, k);
+        KERNEL(unshuffle_tile)(x, dst + i * w, k, streaming);
         i += 32;
     }
     for (int j = 0; j < w; j++) {
@@ -136,14 +144,22 @@ static int KERNEL(shuffle)(const uint8_t *src, uint8_t *dst, size_t n, size_t wi
     }
 }
 
-static int KERNEL(unshuffle)(const uint8_t *src, size_t stride, uint8_t *dst, size_t n, size_t width) {
-    switch (width) {
-    case 2: KERNEL(unshuffle_width)(src, stride, dst, n, 1); return 0;
-    case 4: KERNEL(unshuffle_width)(src, stride, dst, n, 2); return 0;
-    case 8: KERNEL(unshuffle_width)(src, stride, dst, n, 3); return 0;
-    case 16: KERNEL(unshuffle_width)(src, stride, dst, n, 4); return 0;
+static int KERNEL(unshuffle)(const uint8_t *src, size_t stride, uint8_t *dst, size_t n, size_t width,
+                             int streaming) {
+    if (((uintptr_t)dst & 15) != 0) streaming = 0;
+    switch (width * 2 + (streaming != 0)) {
+    case 4: KERNEL(unshuffle_width)(src, stride, dst, n, 1, 0); return 0;
+    case 5: KERNEL(unshuffle_width)(src, stride, dst, n, 1, 1); break;
+    case 8: KERNEL(unshuffle_width)(src, stride, dst, n, 2, 0); return 0;
+    case 9: KERNEL(unshuffle_width)(src, stride, dst, n, 2, 1); break;
+    case 16: KERNEL(unshuffle_width)(src, stride, dst, n, 3, 0); return 0;
+    case 17: KERNEL(unshuffle_width)(src, stride, dst, n, 3, 1); break;
+    case 32: KERNEL(unshuffle_width)(src, stride, dst, n, 4, 0); return 0;
+    case 33: KERNEL(unshuffle_width)(src, stride, dst, n, 4, 1); break;
     default: return -1;
     }
+    STREAMING_FENCE();
+    return 0;
 }
 
 /* Bit rows: a tile is 32 words of 8 bytes. Transposing each word's bits makes
@@ -184,7 +200,7 @@ static void KERNEL(unbitrows)(const uint8_t *src, size_t rowstride, uint8_t *dst
         _Pragma("unroll")
         for (int v = 0; v < 8; v++) {
             KERNEL(transpose_bits)(&x[v]);
-            KERNEL(store_halves)(&x[v], tile + 16 * v, tile + 128 + 16 * v);
+            KERNEL(store_halves)(&x[v], tile + 16 * v, tile + 128 + 16 * v, 0);
         }
     }
     for (size_t g = bulk; g < words; g++) {

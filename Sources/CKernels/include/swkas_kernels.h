@@ -14,8 +14,11 @@
 int swkas_shuffle(const void *src, void *dst, size_t n, size_t width, size_t stride);
 
 /* The inverse of swkas_shuffle: plane j at `src + j * stride` becomes byte j
- * of the `n` items at `dst`. Returns 0, or -1 for an unhandled width. */
-int swkas_unshuffle(const void *src, size_t stride, void *dst, size_t n, size_t width);
+ * of the `n` items at `dst`. With `streaming` non-zero, most of `dst` is
+ * written with non-temporal stores, which skip the caches: faster when dst
+ * is far larger than the caches, slower for a reader that wants it soon.
+ * Returns 0, or -1 for an unhandled width. */
+int swkas_unshuffle(const void *src, size_t stride, void *dst, size_t n, size_t width, int streaming);
 
 /* The bit transpose of BITSHUFFLE within one byte plane: `count` bytes
  * (a multiple of 8) at `src` become 8 rows of count / 8 bytes, row r at

@@ -98,6 +98,12 @@ struct BlockDecoder {
     let chunk: UnsafeRawBufferPointer
     let header: Blosc2ChunkHeader
 
+    /// Outputs from this size up are written around the caches by the last
+    /// filter step (non-temporal stores): they cannot stay cached anyway
+    /// (the last-level cache is tens of MiB at most), and skipping the
+    /// read-for-ownership of every line halves the memory traffic.
+    static let streamingThreshold = 32 << 20
+
     /// Writes chunk bytes `range` to `output`, decoding only the blocks it
     /// touches (and block 0, which DELTA needs).
     func decode(_ range: Range<Int>, into output: UnsafeMutableRawPointer, threads: Int) throws(SwKasError) {
@@ -110,9 +116,12 @@ struct BlockDecoder {
             reference = [UInt8](repeating: 0, count: Swift.min(blocksize, header.nbytes))
             let worker = BlockWorker()
             try typedThrows {
-                try reference.withUnsafeMutableBytes { try decodeBlock(0, into: $0, worker: worker, reference: nil) }
+                try reference.withUnsafeMutableBytes {
+                    try decodeBlock(0, into: $0, worker: worker, reference: nil, streaming: false)
+                }
             }
         }
+        let streaming = range.count >= Self.streamingThreshold
         let firstBlock = range.lowerBound / blocksize
         let lastBlock = (range.upperBound - 1) / blocksize
         try typedThrows { try reference.withUnsafeBytes { (finalBlockZero) throws in
@@ -128,20 +137,21 @@ struct BlockDecoder {
                     memcpy(target, deltaBase + (low - start), high - low)
                 } else if low == start && high == start + size {
                     try decodeBlock(block, into: UnsafeMutableRawBufferPointer(start: target, count: size), worker: worker,
-                                    reference: delta)
+                                    reference: delta, streaming: streaming)
                 } else {
                     let whole = try worker.streams.buffer(size)
-                    try decodeBlock(block, into: whole, worker: worker, reference: delta)
+                    try decodeBlock(block, into: whole, worker: worker, reference: delta, streaming: false)
                     if let wholeBase = whole.baseAddress { memcpy(target, wholeBase + (low - start), high - low) }
                 }
             }
         } }
     }
 
-    /// Decodes block `index` into `target` (exactly the block's size).
+    /// Decodes block `index` into `target` (exactly the block's size),
+    /// with streaming stores in the last filter step if `streaming`.
     private func decodeBlock(
         _ index: Int, into target: UnsafeMutableRawBufferPointer, worker: BlockWorker,
-        reference: UnsafeRawBufferPointer?
+        reference: UnsafeRawBufferPointer?, streaming: Bool
     ) throws(SwKasError) {
         guard let base = chunk.baseAddress else { throw .chunkFormat("empty chunk") }
         let size = target.count
@@ -184,7 +194,7 @@ struct BlockDecoder {
         if unfilters {
             try Filters.backward(
                 UnsafeRawBufferPointer(decoded), into: target, header: header, isFirst: index == 0, reference: reference,
-                scratch: worker.second)
+                scratch: worker.second, streaming: streaming)
         }
     }
 }

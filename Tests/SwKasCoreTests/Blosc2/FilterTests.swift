@@ -292,6 +292,8 @@ struct Blosc2SIMDKernelTests {
                 #expect(byteMismatch(shuffled, KernelModel.shuffle(input, width: width)) == nil, "w \(width) n \(items)")
                 let restored = try runKernel(shuffled) { try Shuffle.inverse($0, into: $1, width: width) }.get()
                 #expect(byteMismatch(restored, input) == nil, "w \(width) n \(items)")
+                let streamed = runKernel(shuffled) { try Shuffle.inverse($0, into: $1, width: width, streaming: true) }
+                #expect(byteMismatch(try streamed.get(), input) == nil, "w \(width) n \(items) streaming")
             }
         }
     }
@@ -307,7 +309,23 @@ struct Blosc2SIMDKernelTests {
                 #expect(byteMismatch(shuffled, KernelModel.bitShuffle(input, typesize: typesize)) == nil, "ts \(typesize) n \(elements)")
                 let restored = try runKernel(shuffled) { try BitShuffle.inverse($0, into: $1, typesize: typesize) }.get()
                 #expect(byteMismatch(restored, input) == nil, "ts \(typesize) n \(elements)")
+                let streamed = runKernel(shuffled) {
+                    try BitShuffle.inverse($0, into: $1, typesize: typesize, streaming: true)
+                }
+                #expect(byteMismatch(try streamed.get(), input) == nil, "ts \(typesize) n \(elements) streaming")
             }
+        }
+    }
+
+    /// Chunks from `BlockDecoder.streamingThreshold` up decode with streaming
+    /// stores, whole or in item ranges, on one or two threads.
+    @Test("a chunk large enough for streaming stores", arguments: [Blosc2Filter.shuffle, .bitShuffle])
+    func streamingChunk(filter: Blosc2Filter) throws {
+        let input = kernelWalkBytes(BlockDecoder.streamingThreshold + 4104, typesize: 8, seed: 5)
+        let chunk = try Blosc2Chunk.compress(
+            input, parameters: Blosc2Parameters(codec: .lz4, clevel: 1, blocksize: 1 << 20, filters: [filter]))
+        for threads in [1, 2] {
+            #expect(byteMismatch(try Blosc2Chunk.decompress(chunk, nthreads: threads), input) == nil, "\(threads) threads")
         }
     }
 }

@@ -25,15 +25,17 @@ package enum BitShuffle {
         _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, typesize: Int,
         legacyVersion2: Bool = false
     ) throws(SwKasError) {
-        try run(source, destination, typesize: typesize, legacyVersion2: legacyVersion2, inverse: false)
+        try run(source, destination, typesize: typesize, legacyVersion2: legacyVersion2, inverse: false, streaming: false)
     }
 
-    /// Undoes `forward` with the same arguments.
+    /// Undoes `forward` with the same arguments; `streaming` writes
+    /// `destination` around the caches (see `ByteTranspose.inverse`).
     package static func inverse(
         _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, typesize: Int,
-        legacyVersion2: Bool = false
+        legacyVersion2: Bool = false, streaming: Bool = false
     ) throws(SwKasError) {
-        try run(source, destination, typesize: typesize, legacyVersion2: legacyVersion2, inverse: true)
+        try run(
+            source, destination, typesize: typesize, legacyVersion2: legacyVersion2, inverse: true, streaming: streaming)
     }
 
     /// Bytes of plane scratch per strip.
@@ -41,7 +43,7 @@ package enum BitShuffle {
 
     private static func run(
         _ source: UnsafeRawBufferPointer, _ destination: UnsafeMutableRawBufferPointer, typesize ts: Int,
-        legacyVersion2: Bool, inverse: Bool
+        legacyVersion2: Bool, inverse: Bool, streaming: Bool
     ) throws(SwKasError) {
         guard ts >= 1 else { throw .badFileFormat }
         guard let (input, output) = try FilterBuffers.check(source, destination) else { return }
@@ -66,7 +68,7 @@ package enum BitShuffle {
                         }
                         ByteTranspose.inverse(
                             UnsafeRawPointer(planes), output + first &* ts, items: size, width: ts,
-                            count: count &- first &* ts)
+                            count: count &- first &* ts, streaming: streaming)
                     } else {
                         ByteTranspose.forward(input + first &* ts, planes, items: size, width: ts, count: count &- first &* ts)
                         for b in 0..<ts {

@@ -62,9 +62,10 @@ enum Filters {
     /// Undoes the filters of `header` on a decoded block, writing `target`.
     /// `decoded` may be overwritten (it serves as scratch); `reference` is
     /// the fully decoded block 0 (nil while decoding block 0 itself).
+    /// `streaming` lets the last step write `target` around the caches.
     static func backward(
         _ decoded: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer, header: Blosc2ChunkHeader,
-        isFirst: Bool, reference: UnsafeRawBufferPointer?, scratch: Scratch
+        isFirst: Bool, reference: UnsafeRawBufferPointer?, scratch: Scratch, streaming: Bool
     ) throws(SwKasError) {
         let steps = (0..<6).reversed().filter {
             header.filters[$0] == .shuffle || header.filters[$0] == .bitShuffle || header.filters[$0] == .delta
@@ -73,7 +74,8 @@ enum Filters {
         var useScratch = true
         for (position, slot) in steps.enumerated() {
             let destination: UnsafeMutableRawBufferPointer
-            if position == steps.count - 1 {
+            let last = position == steps.count - 1
+            if last {
                 destination = target
             } else if useScratch {
                 destination = try scratch.buffer(decoded.count)
@@ -85,9 +87,12 @@ enum Filters {
             switch header.filters[slot] {
             case .shuffle:
                 try Shuffle.inverse(
-                    current, into: destination, width: Shuffle.width(meta: header.filtersMeta[slot], typesize: typesize))
+                    current, into: destination, width: Shuffle.width(meta: header.filtersMeta[slot], typesize: typesize),
+                    streaming: streaming && last)
             case .bitShuffle:
-                try BitShuffle.inverse(current, into: destination, typesize: typesize, legacyVersion2: header.version == 2)
+                try BitShuffle.inverse(
+                    current, into: destination, typesize: typesize, legacyVersion2: header.version == 2,
+                    streaming: streaming && last)
             case .delta:
                 try Delta.decode(current, into: destination, typesize: typesize, reference: isFirst ? nil : reference)
             case .noFilter, .truncPrec:

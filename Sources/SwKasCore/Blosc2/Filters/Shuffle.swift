@@ -35,15 +35,18 @@ package enum Shuffle {
 
     /// Unshuffles `source` into `destination`: the inverse of `forward`.
     ///
+    /// - Parameter streaming: write `destination` around the caches (see
+    ///   `ByteTranspose.inverse`).
     /// - Precondition (checked, throws `.badFileFormat`): as for `forward`.
     package static func inverse(
-        _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, width: Int
+        _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, width: Int,
+        streaming: Bool = false
     ) throws(SwKasError) {
         guard width >= 1 else { throw .badFileFormat }
         guard let (input, output) = try FilterBuffers.check(source, destination) else { return }
         let count = source.count
         let n = count / width
-        ByteTranspose.inverse(input, output, items: n, width: width, count: count)
+        ByteTranspose.inverse(input, output, items: n, width: width, count: count, streaming: streaming)
         ByteTranspose.copyTail(input, output, from: n &* width, count: count)
     }
 }
@@ -97,11 +100,16 @@ enum ByteTranspose {
     }
 
     /// The inverse of `forward`; `count` (at least n·width) is how many bytes
-    /// `output` holds: narrow widths write whole words up to it.
-    static func inverse(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int, count: Int) {
+    /// `output` holds: narrow widths write whole words up to it. `streaming`
+    /// asks the SIMD kernels for non-temporal stores, for outputs far larger
+    /// than the caches.
+    static func inverse(
+        _ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int, count: Int,
+        streaming: Bool = false
+    ) {
         if width == 1 {
             output.copyMemory(from: input, byteCount: n)
-        } else if swkas_unshuffle(input, n, output, n, width) != 0 {
+        } else if swkas_unshuffle(input, n, output, n, width, streaming ? 1 : 0) != 0 {
             if width < 8 {
                 narrowInverse(input, output, items: n, width: width, count: count)
             } else {
