@@ -118,12 +118,15 @@ struct FrameHeader: Equatable {
         let version = generalFlags & 0x0F
         if version > 3 { throw .unsupported("frame format version \(version)") }
         if (generalFlags >> 4) & 0x03 != 1 { throw .unsupported("frame offsets other than 64-bit") }
-        if generalFlags & 0xC0 != 0 { throw .unsupported("variable-size chunks or blocks") }
+        if generalFlags & 0x80 != 0 || (generalFlags & 0x40 != 0 && nbytes > 0) {
+            throw .unsupported("variable-size chunks or blocks")
+        }
         if frameType > 1 { throw .badFrame("frame type") }
         if nbytes < 0 || cbytes < 0 { throw .badFrame("negative sizes") }
         if nbytes > 0 && chunksize <= 0 { throw .unsupported("variable-size chunks") }
         if typesize <= 0 { throw .badFrame("typesize") }
-        if cbytes > Int64(frameLength - headerLength) { throw .badFrame("cbytes") }
+        // A sparse frame's chunks live in their own files, outside the frame.
+        if frameType == 0 && cbytes > Int64(frameLength - headerLength) { throw .badFrame("cbytes") }
     }
 
     /// The metalayer section from 0x57: a map of names to absolute offsets,

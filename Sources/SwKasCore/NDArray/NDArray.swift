@@ -516,7 +516,8 @@ public final class NDArray: @unchecked Sendable {
     }
 
     /// Changes the shape (same number of dimensions). New items read as
-    /// zero; items cut off are zeroed in the chunks that keep a part.
+    /// zero: chunks whose valid region changes are rewritten with zeros
+    /// outside the items they keep.
     public func resize(_ shape: [Int]) throws(SwKasError) {
         try modifying { () throws(SwKasError) in
             if shape.count != geometry.ndim { throw .invalidArgument("resize keeps the number of dimensions") }
@@ -533,13 +534,17 @@ public final class NDArray: @unchecked Sendable {
                 guard zip(coordinates, old.chunkGrid).allSatisfy({ $0 < $1 }) else { continue }
                 let oldIndex = ArrayGeometry.ravel(coordinates, old.chunkGrid)
                 locations[index] = frame.locations[oldIndex]
-                let shrinks = (0..<new.ndim).contains {
-                    new.validRange(ofChunk: coordinates, axis: $0).count < old.validRange(ofChunk: coordinates, axis: $0).count
+                // A chunk whose valid region changes keeps only the items valid both
+                // before and after; the rest is zeroed (another writer may have left
+                // data in the padding).
+                let changes = (0..<new.ndim).contains {
+                    new.validRange(ofChunk: coordinates, axis: $0).count != old.validRange(ofChunk: coordinates, axis: $0).count
                 }
-                guard shrinks, try decodeChunk(oldIndex, part: nil, into: scratch, compressed: compressed) else { continue }
+                guard changes, try decodeChunk(oldIndex, part: nil, into: scratch, compressed: compressed) else { continue }
                 let ranges = (0..<new.ndim).map { axis in
                     let valid = new.validRange(ofChunk: coordinates, axis: axis)
-                    return StridedRange(start: valid.lowerBound, stop: valid.upperBound)
+                    let kept = Swift.min(valid.count, old.validRange(ofChunk: coordinates, axis: axis).count)
+                    return StridedRange(start: valid.lowerBound, stop: valid.lowerBound + kept)
                 }
                 let selection = try Selection(ranges, geometry: new)
                 guard let part = ChunkPart(chunk: coordinates, selection: selection, geometry: new) else {
