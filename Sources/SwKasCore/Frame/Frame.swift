@@ -179,6 +179,7 @@ final class Frame {
             try storage.write(Array(newBytes[changed]), at: changed.lowerBound)
             try storage.synchronize()
         }
+        storage.forgetMapping()
         if !isFresh { garbage += try releasedBytes(replacing: newLocations) }
         isFresh = false
         header = updated

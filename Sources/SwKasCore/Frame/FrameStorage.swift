@@ -11,6 +11,11 @@ protocol FrameStorage: AnyObject {
     func truncate(to length: Int) throws(SwKasError)
     /// Orders earlier writes before later ones on stable storage (no-op in memory).
     func synchronize() throws(SwKasError)
+    /// The first `length` bytes for zero-copy reading, when the storage can
+    /// map them; valid until `forgetMapping`.
+    func mapped(length: Int) -> UnsafeRawBufferPointer?
+    /// Drops a mapping after the frame changed (called with no reader active).
+    func forgetMapping()
 }
 
 extension FrameStorage {
@@ -33,6 +38,9 @@ final class FileFrameStorage: FrameStorage {
     let durable: Bool
     /// The file's path, for replacing it with a compacted copy.
     let path: SystemPath
+    /// A read-only mapping of the committed frame, made on first use.
+    private var mapping: MappedFile?
+    private let mappingLock = PthreadMutex()
 
     init(_ file: RandomAccessFile, durable: Bool, path: SystemPath) {
         self.file = file
@@ -54,6 +62,16 @@ final class FileFrameStorage: FrameStorage {
     func size() throws(SwKasError) -> Int { try file.size() }
     func truncate(to length: Int) throws(SwKasError) { try file.truncate(to: length) }
     func synchronize() throws(SwKasError) { if durable { try file.synchronize() } }
+
+    func mapped(length: Int) -> UnsafeRawBufferPointer? {
+        mappingLock.withLock {
+            if mapping == nil { mapping = try? MappedFile(fd: file.fd, length: length) }
+            guard let bytes = mapping?.bytes, bytes.count >= length else { return nil }
+            return bytes
+        }
+    }
+
+    func forgetMapping() { mappingLock.withLock { mapping = nil } }
 }
 
 /// A frame held in memory.
@@ -88,4 +106,6 @@ final class MemoryFrameStorage: FrameStorage {
     }
 
     func synchronize() throws(SwKasError) {}
+    func mapped(length: Int) -> UnsafeRawBufferPointer? { nil }
+    func forgetMapping() {}
 }

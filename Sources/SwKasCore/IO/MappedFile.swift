@@ -37,6 +37,17 @@ package final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// Maps the first `length` bytes of the open file `fd` (which stays open).
+    package init(fd: Int32, length: Int) throws(SwKasError) {
+        if length <= 0 {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let address = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)
+        guard let address, address != MAP_FAILED else { throw .io(errno: errno) }
+        bytes = UnsafeRawBufferPointer(start: address, count: length)
+    }
+
     deinit {
         if let base = bytes.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)

@@ -30,7 +30,9 @@ final class CompressedChunkBuffer {
 }
 
 extension Frame {
-    /// Reads chunk `index` into `buffer`. With `blocks`, a chunk whose block
+    /// Chunk `index` for decoding: a view of the file's mapping when there is
+    /// one (valid while the caller holds the array's read lock), else read
+    /// into `buffer`. With `blocks`, a chunk whose block
     /// table allows it is read only partly: its header, the table and the
     /// streams of those blocks (and of block 0 under DELTA), which is what
     /// a small window needs. The bytes left unread are never decoded.
@@ -48,6 +50,12 @@ extension Frame {
             }
         }
         guard limit >= 16 else { throw .badFrame("chunk past the chunks region") }
+        if let frameBytes = storage.mapped(length: header.frameLength), let base = frameBytes.baseAddress {
+            // Zero-copy: the chunk is read where it lies, touching only the pages decoded.
+            let cbytes = Int(base.loadUnaligned(fromByteOffset: start + 12, as: UInt32.self).littleEndian)
+            guard cbytes >= 16, cbytes <= limit else { throw .badFrame("chunk past the chunks region") }
+            return .bytes(UnsafeRawBufferPointer(start: base + start, count: cbytes))
+        }
         let first = Swift.min(limit, 32 + 4 * blockCount)
         var base = try buffer.reserve(first)
         try read(into: UnsafeMutableRawBufferPointer(start: base, count: first), at: start)
