@@ -44,17 +44,21 @@ static inline __attribute__((always_inline)) void KERNEL(load_halves)(v8 *x, con
                                  22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
 }
 
-/* Streaming stores (16-byte aligned targets only) bypass the caches. */
-static inline __attribute__((always_inline)) void KERNEL(store_halves)(const v8 *x, uint8_t *low, uint8_t *high,
-                                                                     int streaming) {
-    v16 a = __builtin_shufflevector(*x, *x, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    v16 b = __builtin_shufflevector(*x, *x, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31);
+/* Stores the low halves of `a` and `b` as 32 bytes at `low`, their high
+ * halves at `high`. Streaming stores (32-byte aligned targets only) bypass
+ * the caches. */
+static inline __attribute__((always_inline)) void KERNEL(store_pair)(const v8 *a, const v8 *b, uint8_t *low,
+                                                                   uint8_t *high, int streaming) {
+    v8 first = __builtin_shufflevector(*a, *b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 32, 33, 34, 35, 36,
+                                       37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47);
+    v8 second = __builtin_shufflevector(*a, *b, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 48, 49,
+                                        50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
     if (streaming) {
-        __builtin_nontemporal_store(a, (v16 *)(void *)low);
-        __builtin_nontemporal_store(b, (v16 *)(void *)high);
+        __builtin_nontemporal_store(first, (v8 *)(void *)low);
+        __builtin_nontemporal_store(second, (v8 *)(void *)high);
     } else {
-        memcpy(low, &a, 16);
-        memcpy(high, &b, 16);
+        memcpy(low, &first, 32);
+        memcpy(high, &second, 32);
     }
 }
 
@@ -73,7 +77,9 @@ static inline __attribute__((always_inline)) void KERNEL(unshuffle_tile)(v8 *x, 
     _Pragma("unroll")
     for (int s = 0; s < k; s++) KERNEL(stage)(x, w);
     _Pragma("unroll")
-    for (int v = 0; v < w; v++) KERNEL(store_halves)(&x[v], tile + 16 * v, tile + 16 * w + 16 * v, streaming);
+    for (int v = 0; v < w; v += 2) {
+        KERNEL(store_pair)(&x[v], &x[v + 1], tile + 16 * v, tile + 16 * w + 16 * v, streaming);
+    }
 }
 
 /* SHUFFLE for width 2^k, two tiles at a time so that each plane is written
@@ -107,7 +113,7 @@ static inline __attribute__((always_inline)) void KERNEL(shuffle_width)(const ui
 }
 
 /* The inverse, reading each plane a whole 64-byte line at once; with
- * `streaming`, dst is 16-byte aligned and the tiles bypass the caches. */
+ * `streaming`, dst is 32-byte aligned and the tiles bypass the caches. */
 static inline __attribute__((always_inline)) void KERNEL(unshuffle_width)(const uint8_t *src, size_t stride,
                                                                         uint8_t *dst, size_t n, int k, int streaming) {
     const int w = 1 << k;
@@ -146,7 +152,7 @@ static int KERNEL(shuffle)(const uint8_t *src, uint8_t *dst, size_t n, size_t wi
 
 static int KERNEL(unshuffle)(const uint8_t *src, size_t stride, uint8_t *dst, size_t n, size_t width,
                              int streaming) {
-    if (((uintptr_t)dst & 15) != 0) streaming = 0;
+    if (((uintptr_t)dst & 31) != 0) streaming = 0;
     switch (width * 2 + (streaming != 0)) {
     case 4: KERNEL(unshuffle_width)(src, stride, dst, n, 1, 0); return 0;
     case 5: KERNEL(unshuffle_width)(src, stride, dst, n, 1, 1); break;
@@ -198,10 +204,9 @@ static void KERNEL(unbitrows)(const uint8_t *src, size_t rowstride, uint8_t *dst
         _Pragma("unroll")
         for (int s = 0; s < 3; s++) KERNEL(stage)(x, 8);
         _Pragma("unroll")
-        for (int v = 0; v < 8; v++) {
-            KERNEL(transpose_bits)(&x[v]);
-            KERNEL(store_halves)(&x[v], tile + 16 * v, tile + 128 + 16 * v, 0);
-        }
+        for (int v = 0; v < 8; v++) KERNEL(transpose_bits)(&x[v]);
+        _Pragma("unroll")
+        for (int v = 0; v < 8; v += 2) KERNEL(store_pair)(&x[v], &x[v + 1], tile + 16 * v, tile + 128 + 16 * v, 0);
     }
     for (size_t g = bulk; g < words; g++) {
         uint64_t word = 0;
