@@ -41,6 +41,13 @@ static const struct {
     { -101, "SWKAS_ERR_INDEX_OUT_OF_RANGE" },
     { -102, "SWKAS_ERR_NULL_ARGUMENT" },
     { -103, "SWKAS_ERR_TRUNCATED" },
+    { -110, "SWKAS_ERR_BAD_CHUNK" },
+    { -111, "SWKAS_ERR_UNSUPPORTED" },
+    { -112, "SWKAS_ERR_INVALID_ARGUMENT" },
+    { -113, "SWKAS_ERR_BUFFER_TOO_SMALL" },
+    { -120, "SWKAS_ERR_EXISTS" },
+    { -121, "SWKAS_ERR_NOT_AN_ARRAY" },
+    { -122, "SWKAS_ERR_BAD_FRAME" },
 };
 
 const char *
