@@ -157,7 +157,7 @@ public func swkas_array_empty(
     _ params: UnsafePointer<swkas_array_params_t>?, _ urlpath: UnsafePointer<CChar>?, _ flags: Int32,
     _ array: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
-    createArray(params, array) { (spec) throws(SwKasError) in try NDArray.zeros(spec, at: try location(urlpath, flags)) }
+    swkas_array_zeros(params, urlpath, flags, array)  // empty arrays read as zeros too
 }
 
 @c @implementation
@@ -400,9 +400,29 @@ public func swkas_array_resize(_ array: OpaquePointer?, _ shape: UnsafePointer<I
 
 @c @implementation
 public func swkas_array_meta_count(_ array: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+    storeCount(array, count) { $0.metalayers.count }
+}
+
+/// Writes a count, for the *_count functions.
+private func storeCount(_ array: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?, _ measure: (NDArray) -> Int) -> Int32 {
     cCall { () throws(SwKasError) -> Int32 in
         guard let count else { throw .nullArgument }
-        count.pointee = try ArrayHandle.from(array).array.metalayers.count
+        count.pointee = measure(try ArrayHandle.from(array).array)
+        return 0
+    }
+}
+
+/// Runs a modifying call that takes a named value (the *_set functions),
+/// after releasing what the handle lent.
+private func setValue(
+    _ array: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeRawPointer?, _ size: Int,
+    _ body: (NDArray, String, [UInt8]) throws(SwKasError) -> Void
+) -> Int32 {
+    cCall { () throws(SwKasError) -> Int32 in
+        let handle = try ArrayHandle.from(array)
+        guard value != nil || size == 0, size >= 0 else { throw .nullArgument }
+        handle.releaseBorrowed()
+        try body(handle.array, try string(name), Array(UnsafeRawBufferPointer(start: value, count: size)))
         return 0
     }
 }
@@ -411,12 +431,35 @@ public func swkas_array_meta_count(_ array: OpaquePointer?, _ count: UnsafeMutab
 public func swkas_array_meta_name(
     _ array: OpaquePointer?, _ index: Int, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
+    lendName(array, index, name) { $0.metalayers.map(\.name) }
+}
+
+/// Lends name `index` of the list `names` gives, for the *_name functions.
+private func lendName(
+    _ array: OpaquePointer?, _ index: Int, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?,
+    _ names: (NDArray) -> [String]
+) -> Int32 {
     cCall { () throws(SwKasError) -> Int32 in
         guard let name else { throw .nullArgument }
         let handle = try ArrayHandle.from(array)
-        let layers = handle.array.metalayers
-        guard index >= 0, index < layers.count else { throw .indexOutOfRange }
-        name.pointee = try lent(handle, Array(layers[index].name.utf8)).assumingMemoryBound(to: CChar.self)
+        let all = names(handle.array)
+        guard index >= 0, index < all.count else { throw .indexOutOfRange }
+        name.pointee = try lent(handle, Array(all[index].utf8)).assumingMemoryBound(to: CChar.self)
+        return 0
+    }
+}
+
+/// Lends the value `lookup` finds for a name, for the *_get functions.
+private func lendValue(
+    _ array: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<UnsafeRawPointer?>?,
+    _ size: UnsafeMutablePointer<Int>?, _ lookup: (NDArray, String) throws(SwKasError) -> [UInt8]?
+) -> Int32 {
+    cCall { () throws(SwKasError) -> Int32 in
+        guard let value, let size else { throw .nullArgument }
+        let handle = try ArrayHandle.from(array)
+        guard let content = try lookup(handle.array, try string(name)) else { throw .keyNotFound }
+        value.pointee = try lent(handle, content)
+        size.pointee = content.count
         return 0
     }
 }
@@ -432,51 +475,28 @@ public func swkas_array_meta_get(
     _ array: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<UnsafeRawPointer?>?,
     _ size: UnsafeMutablePointer<Int>?
 ) -> Int32 {
-    cCall { () throws(SwKasError) -> Int32 in
-        guard let value, let size else { throw .nullArgument }
-        let handle = try ArrayHandle.from(array)
-        let wanted = try string(name)
-        guard let layer = handle.array.metalayers.first(where: { $0.name == wanted }) else { throw .keyNotFound }
-        value.pointee = try lent(handle, layer.value)
-        size.pointee = layer.value.count
-        return 0
-    }
+    lendValue(array, name, value, size) { (array, wanted) in array.metalayers.first { $0.name == wanted }?.value }
 }
 
 @c @implementation
 public func swkas_array_meta_set(
     _ array: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeRawPointer?, _ size: Int
 ) -> Int32 {
-    cCall { () throws(SwKasError) -> Int32 in
-        let handle = try ArrayHandle.from(array)
-        guard value != nil || size == 0, size >= 0 else { throw .nullArgument }
-        handle.releaseBorrowed()
-        try handle.array.setMetalayer(try string(name), value: Array(UnsafeRawBufferPointer(start: value, count: size)))
-        return 0
+    setValue(array, name, value, size) { (array, name, bytes) throws(SwKasError) in
+        try array.setMetalayer(name, value: bytes)
     }
 }
 
 @c @implementation
 public func swkas_array_vlmeta_count(_ array: OpaquePointer?, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
-    cCall { () throws(SwKasError) -> Int32 in
-        guard let count else { throw .nullArgument }
-        count.pointee = try ArrayHandle.from(array).array.vlmetaNames.count
-        return 0
-    }
+    storeCount(array, count) { $0.vlmetaNames.count }
 }
 
 @c @implementation
 public func swkas_array_vlmeta_name(
     _ array: OpaquePointer?, _ index: Int, _ name: UnsafeMutablePointer<UnsafePointer<CChar>?>?
 ) -> Int32 {
-    cCall { () throws(SwKasError) -> Int32 in
-        guard let name else { throw .nullArgument }
-        let handle = try ArrayHandle.from(array)
-        let names = handle.array.vlmetaNames
-        guard index >= 0, index < names.count else { throw .indexOutOfRange }
-        name.pointee = try lent(handle, Array(names[index].utf8)).assumingMemoryBound(to: CChar.self)
-        return 0
-    }
+    lendName(array, index, name) { $0.vlmetaNames }
 }
 
 @c @implementation
@@ -484,26 +504,15 @@ public func swkas_array_vlmeta_get(
     _ array: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<UnsafeRawPointer?>?,
     _ size: UnsafeMutablePointer<Int>?
 ) -> Int32 {
-    cCall { () throws(SwKasError) -> Int32 in
-        guard let value, let size else { throw .nullArgument }
-        let handle = try ArrayHandle.from(array)
-        guard let content = try handle.array.vlmeta(try string(name)) else { throw .keyNotFound }
-        value.pointee = try lent(handle, content)
-        size.pointee = content.count
-        return 0
-    }
+    lendValue(array, name, value, size) { (array, wanted) throws(SwKasError) in try array.vlmeta(wanted) }
 }
 
 @c @implementation
 public func swkas_array_vlmeta_set(
     _ array: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeRawPointer?, _ size: Int
 ) -> Int32 {
-    cCall { () throws(SwKasError) -> Int32 in
-        let handle = try ArrayHandle.from(array)
-        guard value != nil || size == 0, size >= 0 else { throw .nullArgument }
-        handle.releaseBorrowed()
-        try handle.array.setVlmeta(try string(name), value: Array(UnsafeRawBufferPointer(start: value, count: size)))
-        return 0
+    setValue(array, name, value, size) { (array, name, bytes) throws(SwKasError) in
+        try array.setVlmeta(name, value: bytes)
     }
 }
 

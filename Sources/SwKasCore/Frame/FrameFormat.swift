@@ -137,17 +137,10 @@ struct FrameHeader: Equatable {
         try reader.expect(0x93, "metalayers array")
         try reader.expect(0xCD, "metalayers map size")
         _ = try reader.bigEndian(2)
-        let count = try reader.mapCount()
-        if count > 16 { throw .badFrame("more than 16 metalayers") }
+        let values = try reader.namedValues(maxCount: 16)
         var layers: [Metalayer] = []
-        for _ in 0..<count {
-            let name = try reader.string()
+        for (name, value) in values {
             if name.isEmpty || name.count > 31 { throw .badFrame("metalayer name") }
-            let offset = Int(try reader.integer())
-            var valueReader = MsgPackReader(reader.bytes, at: offset)
-            try valueReader.expect(0xC6, "metalayer value marker")
-            let length = Int(try valueReader.bigEndian(4))
-            let value = try valueReader.raw(length)
             layers.append(Metalayer(name: String(decoding: name, as: UTF8.self), value: value))
         }
         return layers
@@ -183,21 +176,7 @@ struct FrameHeader: Equatable {
         writer.bytes.append(0x93)
         writer.bytes.append(0xCD)
         writer.bigEndian(UInt64(mapSize), width: 2)
-        writer.bytes.append(0xDE)
-        writer.bigEndian(UInt64(metalayers.count), width: 2)
-        var valueOffset = Self.fixedSize + mapSize + 3
-        for (name, layer) in zip(names, metalayers) {
-            writer.fixString(name)
-            writer.int32(Int32(truncatingIfNeeded: valueOffset))
-            valueOffset += 5 + layer.value.count
-        }
-        writer.bytes.append(0xDC)
-        writer.bigEndian(UInt64(metalayers.count), width: 2)
-        for layer in metalayers {
-            writer.bytes.append(0xC6)
-            writer.bigEndian(UInt64(layer.value.count), width: 4)
-            writer.bytes += layer.value
-        }
+        writer.namedValues(zip(names, metalayers.map(\.value)).map { ($0, $1) }, firstValueOffset: Self.fixedSize + mapSize + 3)
         return writer.bytes
     }
 
@@ -233,16 +212,10 @@ struct FrameTrailer: Equatable {
         try reader.expect(0x93, "vlmetalayers array")
         try reader.expect(0xCD, "vlmetalayers map size")
         _ = try reader.bigEndian(2)
-        let count = try reader.mapCount()
         var trailer = FrameTrailer()
-        for _ in 0..<count {
-            let name = try reader.string()
+        for (name, chunk) in try reader.namedValues(maxCount: Int(UInt16.max)) {
             if name.isEmpty { throw .badFrame("vlmetalayer name") }
-            let offset = Int(try reader.integer())
-            var valueReader = MsgPackReader(bytes, at: offset)
-            try valueReader.expect(0xC6, "vlmetalayer value marker")
-            let length = Int(try valueReader.bigEndian(4))
-            trailer.entries.append((String(decoding: name, as: UTF8.self), try valueReader.raw(length)))
+            trailer.entries.append((String(decoding: name, as: UTF8.self), chunk))
         }
         return trailer
     }
@@ -253,21 +226,7 @@ struct FrameTrailer: Equatable {
         let mapSize = 6 + names.reduce(0) { $0 + 1 + $1.count + 5 }
         writer.bytes += [0x94, 0x01, 0x93, 0xCD]
         writer.bigEndian(UInt64(mapSize), width: 2)
-        writer.bytes.append(0xDE)
-        writer.bigEndian(UInt64(entries.count), width: 2)
-        var valueOffset = 3 + mapSize + 3
-        for (name, entry) in zip(names, entries) {
-            writer.fixString(name)
-            writer.int32(Int32(truncatingIfNeeded: valueOffset))
-            valueOffset += 5 + entry.chunk.count
-        }
-        writer.bytes.append(0xDC)
-        writer.bigEndian(UInt64(entries.count), width: 2)
-        for entry in entries {
-            writer.bytes.append(0xC6)
-            writer.bigEndian(UInt64(entry.chunk.count), width: 4)
-            writer.bytes += entry.chunk
-        }
+        writer.namedValues(zip(names, entries.map(\.chunk)).map { ($0, $1) }, firstValueOffset: 3 + mapSize + 3)
         let total = writer.bytes.count + 5 + 18
         writer.bytes.append(0xCE)
         writer.bigEndian(UInt64(total), width: 4)

@@ -99,6 +99,23 @@ struct MsgPackReader {
         return try raw(count)
     }
 
+    /// A frame's name -> value section (spec §4.3, §4.6): a map of names to
+    /// `d2` offsets (from the start of `bytes`), each pointing at a `c6` bin.
+    mutating func namedValues(maxCount: Int) throws(SwKasError) -> [(name: [UInt8], value: [UInt8])] {
+        let count = try mapCount()
+        if count > maxCount { throw .badFrame("too many metalayers") }
+        var result: [(name: [UInt8], value: [UInt8])] = []
+        for _ in 0..<count {
+            let name = try string()
+            let offset = Int(try integer())
+            var valueReader = MsgPackReader(bytes, at: offset)
+            try valueReader.expect(0xC6, "metalayer value marker")
+            let length = Int(try valueReader.bigEndian(4))
+            result.append((name, try valueReader.raw(length)))
+        }
+        return result
+    }
+
     /// Skips one value of any type (nesting bounded).
     mutating func skip(depth: Int = 0) throws(SwKasError) {
         if depth > Self.maxDepth { throw .badFrame("msgpack nested too deeply") }
@@ -158,6 +175,26 @@ struct MsgPackWriter {
     mutating func int32(_ value: Int32) {
         bytes.append(0xD2)
         bigEndian(UInt64(UInt32(bitPattern: value)), width: 4)
+    }
+
+    /// The name -> value section read by `MsgPackReader.namedValues`: names
+    /// with `d2` offsets, the first value's `c6` at `firstValueOffset`.
+    mutating func namedValues(_ entries: [(name: [UInt8], value: [UInt8])], firstValueOffset: Int) {
+        bytes.append(0xDE)
+        bigEndian(UInt64(entries.count), width: 2)
+        var valueOffset = firstValueOffset
+        for entry in entries {
+            fixString(entry.name)
+            int32(Int32(truncatingIfNeeded: valueOffset))
+            valueOffset += 5 + entry.value.count
+        }
+        bytes.append(0xDC)
+        bigEndian(UInt64(entries.count), width: 2)
+        for entry in entries {
+            bytes.append(0xC6)
+            bigEndian(UInt64(entry.value.count), width: 4)
+            bytes += entry.value
+        }
     }
 
     /// A fixstr (at most 31 bytes; callers check).
