@@ -14,7 +14,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -2607,6 +2609,341 @@ test_threads_writer_progress(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* More creation cases.                                               */
+
+static void
+test_dtypes(void)
+{
+    static const struct {
+        const char *dtype;
+        int32_t itemsize;
+        int ok;
+    } cases[] = {
+        { "<U3", 12, 1 },
+        { "|S5", 5, 1 },
+        { ">i4", 4, 1 },
+        { "<c16", 16, 1 },
+        { "|b1", 1, 1 },
+        { "<M8[ns]", 8, 1 },
+        { "[('a', '<i4'), ('b', '<f8')]", 12, 1 },
+        { "<U3", 3, 0 },
+        { "|S5", 4, 0 },
+        { "<i2", 4, 0 },
+        { "[('a', '<i4'), ('b', '<f8')]", 8, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        swkas_array_params_t p;
+        swkas_array_params_init(&p);
+        p.ndim = 1;
+        p.shape[0] = 7;
+        p.chunks[0] = 4;
+        p.blocks[0] = 2;
+        p.itemsize = cases[i].itemsize;
+        p.dtype = cases[i].dtype;
+        unsigned char *data = pattern(7, (size_t) p.itemsize, (unsigned) i);
+        tu_context("dtype %s itemsize %d", cases[i].dtype, cases[i].itemsize);
+        swkas_array_t *a = NULL;
+        const char *path = tu_path("dtype.b2nd");
+        int ret = swkas_array_from_buffer(&p, path, SWKAS_ARRAY_OVERWRITE, data, 7 * (size_t) p.itemsize, &a);
+        if (cases[i].ok) {
+            CHECK_INT(ret, 0);
+            swkas_array_free(a);
+            a = NULL;
+            if (ret == 0 && swkas_array_open(path, SWKAS_ARRAY_READONLY, &a) == 0) {
+                swkas_array_params_t got;
+                CHECK_INT(swkas_array_get_params(a, &got), 0);
+                CHECK_STR(got.dtype, cases[i].dtype);
+                CHECK_INT(got.itemsize, cases[i].itemsize);
+                check_values(a, data, 7 * (size_t) p.itemsize);
+            } else {
+                CHECK(0 && "reopen");
+            }
+        } else {
+            CHECK_INT(ret, SWKAS_ERR_INVALID_ARGUMENT);
+        }
+        swkas_array_free(a);
+        unlink(path);
+        free(data);
+    }
+    tu_context_clear();
+}
+
+/* Several chunks chosen automatically, compressed with 2 threads. */
+static void
+test_large_automatic(void)
+{
+    size_t rows = 1100, cols = 1000, n = rows * cols;
+    double *values = smooth(n);
+    swkas_array_params_t p;
+    swkas_array_params_init(&p);
+    p.ndim = 2;
+    p.shape[0] = (int64_t) rows;
+    p.shape[1] = (int64_t) cols;
+    p.dtype = "<f8";
+    p.cparams.nthreads = 2;
+    swkas_array_t *a = NULL;
+    REQUIRE_INT(swkas_array_from_buffer(&p, NULL, 0, values, n * 8, &a), 0);
+    swkas_array_stats_t st;
+    CHECK_INT(swkas_array_get_stats(a, &st), 0);
+    CHECK(st.nchunks >= 2);
+    CHECK(st.cbytes < st.nbytes); /* a smooth signal compresses */
+    uint64_t rng = 31337;
+    int64_t shape[2] = { (int64_t) rows, (int64_t) cols };
+    double *got = malloc(200 * 200 * 8), *want = malloc(200 * 200 * 8);
+    int bad = 0;
+    for (int r = 0; r < 40; r++) {
+        int64_t start[2], stop[2], step[2];
+        for (int d = 0; d < 2; d++) {
+            start[d] = rng_below(&rng, shape[d] - 1);
+            stop[d] = start[d] + 1 + rng_below(&rng, 199);
+            if (stop[d] > shape[d]) {
+                stop[d] = shape[d];
+            }
+            step[d] = 1 + rng_below(&rng, 3);
+        }
+        size_t cnt = sel_count(2, start, stop, step, NULL);
+        ref_copy((unsigned char *) values, 2, shape, 8, start, stop, step, (unsigned char *) want, 1);
+        if (swkas_array_get_slice(a, start, stop, step, got, cnt * 8) != 0 || memcmp(got, want, cnt * 8) != 0) {
+            bad++;
+        }
+    }
+    CHECK_INT(bad, 0);
+    check_values(a, values, n * 8);
+    swkas_array_free(a);
+    free(got);
+    free(want);
+    free(values);
+}
+
+/* Replacing the file a handle has open: the handle keeps the old items. */
+static void
+test_copy_over_open_file(void)
+{
+    const char *path = tu_path("replace.b2nd");
+    swkas_array_params_t p;
+    params_of(&geoms[4], &p);
+    double one[100], two[100];
+    for (int i = 0; i < 100; i++) {
+        one[i] = i;
+        two[i] = 1000 - i;
+    }
+    swkas_array_t *a = NULL, *b = NULL, *c = NULL;
+    REQUIRE_INT(swkas_array_from_buffer(&p, path, 0, one, sizeof one, &a), 0);
+    REQUIRE_INT(swkas_array_from_buffer(&p, NULL, 0, two, sizeof two, &b), 0);
+    CHECK_INT(swkas_array_copy(b, NULL, path, SWKAS_ARRAY_OVERWRITE, &c), 0);
+    check_values(c, two, sizeof two);
+    check_values(a, one, sizeof one);
+    swkas_array_free(a);
+    swkas_array_free(b);
+    swkas_array_free(c);
+    REQUIRE_INT(swkas_array_open(path, 0, &a), 0);
+    check_values(a, two, sizeof two);
+    /* A copy of the open file over itself (compaction in place). */
+    int64_t start[2] = { 0, 0 }, stop[2] = { 10, 10 };
+    for (int r = 0; r < 5; r++) {
+        two[r * 11] = -r;
+        CHECK_INT(swkas_array_set_slice(a, start, stop, NULL, two, sizeof two), 0);
+    }
+    long long grown = tu_file_size(path);
+    CHECK_INT(swkas_array_copy(a, NULL, path, SWKAS_ARRAY_OVERWRITE, &c), 0);
+    CHECK(tu_file_size(path) < grown);
+    check_values(c, two, sizeof two);
+    swkas_array_free(c);
+    swkas_array_free(a);
+    REQUIRE_INT(swkas_array_open(path, 0, &a), 0);
+    check_values(a, two, sizeof two);
+    swkas_array_free(a);
+    unlink(path);
+}
+
+/* A metalayer rewritten in memory travels in the frame. */
+static void
+test_meta_set_in_frame(void)
+{
+    const char *names[] = { "fixed" };
+    const void *values[] = { "aaaa" };
+    size_t sizes[] = { 4 };
+    swkas_array_params_t p;
+    params_of(&geoms[1], &p);
+    p.nmeta = 1;
+    p.meta_names = names;
+    p.meta_values = values;
+    p.meta_sizes = sizes;
+    swkas_array_t *a = NULL, *b = NULL;
+    REQUIRE_INT(swkas_array_zeros(&p, NULL, 0, &a), 0);
+    CHECK_INT(swkas_array_meta_set(a, "fixed", "bbbb", 4), 0);
+    size_t fs = 0;
+    CHECK_INT(swkas_array_to_cframe(a, NULL, 0, &fs), SWKAS_ERR_BUFFER_TOO_SMALL);
+    unsigned char *frame = malloc(fs);
+    CHECK_INT(swkas_array_to_cframe(a, frame, fs, &fs), 0);
+    REQUIRE_INT(swkas_array_from_cframe(frame, fs, &b), 0);
+    const void *v = NULL;
+    size_t vs = 0;
+    CHECK_INT(swkas_array_meta_get(b, "fixed", &v, &vs), 0);
+    CHECK_BUF(v, vs, "bbbb", 4);
+    swkas_array_free(a);
+    swkas_array_free(b);
+    free(frame);
+}
+
+/* Borrowed pointers stay valid (and unchanged) across reads until the next
+ * modifying call. */
+static void
+test_borrowed_pointers(void)
+{
+    const char *names[] = { "one", "two" };
+    const void *values[] = { "11111111", "2222" };
+    size_t sizes[] = { 8, 4 };
+    swkas_array_params_t p;
+    params_of(&geoms[5], &p);
+    p.nmeta = 2;
+    p.meta_names = names;
+    p.meta_values = values;
+    p.meta_sizes = sizes;
+    swkas_array_t *a = NULL;
+    REQUIRE_INT(swkas_array_zeros(&p, NULL, 0, &a), 0);
+    REQUIRE_INT(swkas_array_vlmeta_set(a, "v1", "vvvvvv", 6), 0);
+    REQUIRE_INT(swkas_array_vlmeta_set(a, "v2", "ww", 2), 0);
+    const void *m1 = NULL, *v1 = NULL, *b2nd = NULL;
+    const char *n1 = NULL, *vn = NULL;
+    size_t s1 = 0, sv1 = 0, sb = 0;
+    swkas_array_params_t got;
+    REQUIRE_INT(swkas_array_get_params(a, &got), 0);
+    const char *dtype = got.dtype;
+    REQUIRE_INT(swkas_array_meta_get(a, "one", &m1, &s1), 0);
+    REQUIRE_INT(swkas_array_meta_get(a, "b2nd", &b2nd, &sb), 0);
+    REQUIRE_INT(swkas_array_meta_name(a, 1, &n1), 0);
+    REQUIRE_INT(swkas_array_vlmeta_get(a, "v1", &v1, &sv1), 0);
+    REQUIRE_INT(swkas_array_vlmeta_name(a, 0, &vn), 0);
+    unsigned char b2nd_copy[256];
+    REQUIRE(sb <= sizeof b2nd_copy);
+    memcpy(b2nd_copy, b2nd, sb);
+    /* Many reads in between. */
+    for (int i = 0; i < 50; i++) {
+        const void *x = NULL;
+        size_t xs = 0;
+        const char *nm = NULL;
+        swkas_array_meta_get(a, "two", &x, &xs);
+        swkas_array_vlmeta_get(a, "v2", &x, &xs);
+        swkas_array_meta_name(a, (size_t) i % 3, &nm);
+        swkas_array_vlmeta_name(a, (size_t) i % 2, &nm);
+        swkas_array_get_params(a, &got);
+        int64_t start[2] = { 0, 0 }, stop[2] = { 3, 3 };
+        uint16_t buf[9];
+        swkas_array_get_slice(a, start, stop, NULL, buf, sizeof buf);
+    }
+    CHECK_STR(dtype, "<u2");
+    CHECK_BUF(m1, s1, "11111111", 8);
+    CHECK_BUF(b2nd, sb, b2nd_copy, sb);
+    CHECK_STR(n1, "one");
+    CHECK_BUF(v1, sv1, "vvvvvv", 6);
+    CHECK(vn != NULL && (strcmp(vn, "v1") == 0 || strcmp(vn, "v2") == 0));
+    CHECK_INT(swkas_array_meta_name(a, (size_t) -1, &n1), SWKAS_ERR_INDEX_OUT_OF_RANGE);
+    CHECK_INT(swkas_array_vlmeta_name(a, (size_t) -1, &vn), SWKAS_ERR_INDEX_OUT_OF_RANGE);
+    swkas_array_free(a);
+}
+
+/* ------------------------------------------------------------------ */
+/* Crash safety: a writer process killed at a random moment leaves     */
+/* the old or the new items of every call, never a mix, and a file     */
+/* that opens.                                                         */
+
+#define CRASH_ROWS 60
+#define CRASH_COLS 50
+
+/* The child: sets the whole array to k, k + 1, ... until killed. */
+static int
+crash_writer(const char *path)
+{
+    swkas_array_t *a = NULL;
+    if (swkas_array_open(path, SWKAS_ARRAY_NOT_DURABLE, &a) != 0) {
+        return 3;
+    }
+    static uint32_t values[CRASH_ROWS * CRASH_COLS];
+    int64_t start[2] = { 0, 0 }, stop[2] = { CRASH_ROWS, CRASH_COLS };
+    if (swkas_array_get_slice(a, start, stop, NULL, values, sizeof values) != 0) {
+        return 4;
+    }
+    for (uint32_t k = values[0] + 1;; k++) {
+        for (size_t i = 0; i < CRASH_ROWS * CRASH_COLS; i++) {
+            values[i] = k;
+        }
+        if (swkas_array_set_slice(a, start, stop, NULL, values, sizeof values) != 0) {
+            return 5;
+        }
+        if (k % 3 == 0 && swkas_array_vlmeta_set(a, "k", &k, sizeof k) != 0) {
+            return 6;
+        }
+    }
+}
+
+static void
+test_crash_safety(void)
+{
+    const char *path = tu_path("crash.b2nd");
+    swkas_array_params_t p;
+    swkas_array_params_init(&p);
+    p.ndim = 2;
+    p.shape[0] = CRASH_ROWS;
+    p.shape[1] = CRASH_COLS;
+    p.chunks[0] = 16;
+    p.chunks[1] = 16;
+    p.blocks[0] = 8;
+    p.blocks[1] = 8;
+    p.itemsize = 4;
+    p.dtype = "<u4";
+    swkas_array_t *a = NULL;
+    REQUIRE_INT(swkas_array_zeros(&p, path, 0, &a), 0);
+    swkas_array_free(a);
+    uint64_t rng = 2024;
+    uint32_t last = 0, *values = malloc(CRASH_ROWS * CRASH_COLS * 4);
+    int progressed = 0;
+    for (int round = 0; round < 12; round++) {
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            execl("/proc/self/exe", "test_arrays", "--crash-writer", path, (char *) NULL);
+            _exit(2);
+        }
+        nanosleep(&(struct timespec) { 0, (long) (20 + rng_below(&rng, 60)) * 1000000L }, NULL);
+        kill(pid, SIGKILL);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        tu_context("round %d", round);
+        CHECK(WIFSIGNALED(status)); /* the writer ran until killed */
+        a = NULL;
+        int ret = swkas_array_open(path, 0, &a);
+        CHECK_INT(ret, 0);
+        if (ret != 0) {
+            break;
+        }
+        int64_t start[2] = { 0, 0 }, stop[2] = { CRASH_ROWS, CRASH_COLS };
+        CHECK_INT(swkas_array_get_slice(a, start, stop, NULL, values, CRASH_ROWS * CRASH_COLS * 4), 0);
+        size_t mixed = 0;
+        for (size_t i = 1; i < CRASH_ROWS * CRASH_COLS; i++) {
+            mixed += values[i] != values[0];
+        }
+        CHECK_UINT(mixed, 0);
+        CHECK(values[0] >= last);
+        progressed += values[0] > last;
+        last = values[0];
+        const void *v = NULL;
+        size_t vs = 0;
+        if (swkas_array_vlmeta_get(a, "k", &v, &vs) == 0) {
+            uint32_t k = 0;
+            CHECK_UINT(vs, 4);
+            memcpy(&k, v, 4);
+            CHECK(k <= values[0] && k + 3 >= values[0]); /* k is set after the items, every third k */
+        }
+        swkas_array_free(a);
+    }
+    tu_context_clear();
+    CHECK(progressed >= 10); /* the writer got going in (nearly) every round */
+    free(values);
+    unlink(path);
+}
+
+/* ------------------------------------------------------------------ */
 
 static const tu_test_t create_tests[] = {
     { "params_init", test_params_init },
@@ -2614,6 +2951,8 @@ static const tu_test_t create_tests[] = {
     { "empty_is_small", test_empty_is_small },
     { "automatic_chunks", test_automatic_chunks },
     { "b2nd_metalayer_bytes", test_b2nd_metalayer_bytes },
+    { "dtypes", test_dtypes },
+    { "large_automatic", test_large_automatic },
     { NULL, NULL },
 };
 
@@ -2637,6 +2976,10 @@ static const tu_test_t frame_tests[] = {
     { "readonly", test_readonly },
     { "sparse_directory", test_sparse_directory },
     { "remove", test_remove },
+    { "copy_over_open_file", test_copy_over_open_file },
+    { "meta_set_in_frame", test_meta_set_in_frame },
+    { "borrowed_pointers", test_borrowed_pointers },
+    { "crash_safety", test_crash_safety },
     { NULL, NULL },
 };
 
@@ -2663,6 +3006,9 @@ static const tu_test_t thread_tests[] = {
 int
 main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--crash-writer") == 0) {
+        return crash_writer(argv[2]);
+    }
     static const tu_suite_t suites[] = {
         { "arrays_create", create_tests },
         { "arrays_slices", slice_tests },
