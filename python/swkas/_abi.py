@@ -50,12 +50,25 @@ KAS_ERR_BAD_FLAGS = -15
 SWKAS_ERR_INDEX_OUT_OF_RANGE = -101
 SWKAS_ERR_NULL_ARGUMENT = -102
 SWKAS_ERR_TRUNCATED = -103
+SWKAS_ERR_BAD_CHUNK = -110
+SWKAS_ERR_UNSUPPORTED = -111
+SWKAS_ERR_INVALID_ARGUMENT = -112
+SWKAS_ERR_BUFFER_TOO_SMALL = -113
+SWKAS_ERR_EXISTS = -120
+SWKAS_ERR_NOT_AN_ARRAY = -121
+SWKAS_ERR_BAD_FRAME = -122
 
 KAS_READ_ALL = 1
 KAS_GET_TAKES_OWNERSHIP = 2
 KAS_BORROWS_ARRAY = 256
 KAS_READ = 1
 KAS_WRITE = 2
+SWKAS_MAX_FILTERS = 6
+SWKAS_MAX_DIM = 16
+SWKAS_MAX_WRITE_DIM = 15
+SWKAS_ARRAY_OVERWRITE = 1
+SWKAS_ARRAY_NOT_DURABLE = 2
+SWKAS_ARRAY_READONLY = 4
 
 #: numpy dtype name of each kastore type code.
 TYPE_NAMES = ("int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64")
@@ -122,6 +135,39 @@ class swkas_chunk_info_t(ctypes.Structure):
     ]
 
 
+class swkas_array_params_t(ctypes.Structure):
+    _fields_ = [
+        ("ndim", ctypes.c_int),
+        ("shape", ctypes.c_int64 * SWKAS_MAX_DIM),
+        ("chunks", ctypes.c_int32 * SWKAS_MAX_DIM),
+        ("blocks", ctypes.c_int32 * SWKAS_MAX_DIM),
+        ("itemsize", ctypes.c_int32),
+        ("dtype", ctypes.c_char_p),
+        ("cparams", swkas_cparams_t),
+        ("nmeta", ctypes.c_int),
+        ("meta_names", ctypes.POINTER(ctypes.c_char_p)),
+        ("meta_values", ctypes.POINTER(ctypes.c_void_p)),
+        ("meta_sizes", ctypes.POINTER(ctypes.c_size_t)),
+    ]
+
+
+class swkas_array_stats_t(ctypes.Structure):
+    _fields_ = [
+        ("nitems", ctypes.c_int64),
+        ("nbytes", ctypes.c_int64),
+        ("frame_nbytes", ctypes.c_int64),
+        ("cbytes", ctypes.c_int64),
+        ("nchunks", ctypes.c_int64),
+        ("chunk_nbytes", ctypes.c_int64),
+        ("block_nbytes", ctypes.c_int64),
+        ("frame_size", ctypes.c_int64),
+        ("has_b2nd", ctypes.c_int),
+        ("has_caterva", ctypes.c_int),
+        ("readonly", ctypes.c_int),
+        ("in_memory", ctypes.c_int),
+    ]
+
+
 _store_p = ctypes.POINTER(kastore_t)
 _c = ctypes.c_char_p
 _vp = ctypes.c_void_p
@@ -173,6 +219,39 @@ swkas_chunk_getitems = _declare(
     "swkas_chunk_getitems", _int, _vp, _size, _size, _size, _vp, _size, _int, ctypes.POINTER(_size))
 swkas_chunk_info = _declare("swkas_chunk_info", _int, _vp, _size, ctypes.POINTER(swkas_chunk_info_t))
 swkas_store_size = _declare("swkas_store_size", _int, _vp, _size, ctypes.POINTER(_size))
+
+_params_p = ctypes.POINTER(swkas_array_params_t)
+_array = _vp  # swkas_array_t *, opaque
+_array_out = ctypes.POINTER(_vp)
+_i64_p = ctypes.POINTER(ctypes.c_int64)
+swkas_array_params_init = _declare("swkas_array_params_init", None, _params_p)
+swkas_array_empty = _declare("swkas_array_empty", _int, _params_p, _c, _int, _array_out)
+swkas_array_zeros = _declare("swkas_array_zeros", _int, _params_p, _c, _int, _array_out)
+swkas_array_full = _declare("swkas_array_full", _int, _params_p, _c, _int, _vp, _array_out)
+swkas_array_from_buffer = _declare("swkas_array_from_buffer", _int, _params_p, _c, _int, _vp, _size, _array_out)
+swkas_array_open = _declare("swkas_array_open", _int, _c, _int, _array_out)
+swkas_array_from_cframe = _declare("swkas_array_from_cframe", _int, _vp, _size, _array_out)
+swkas_array_to_cframe = _declare("swkas_array_to_cframe", _int, _array, _vp, _size, ctypes.POINTER(_size))
+swkas_array_copy = _declare("swkas_array_copy", _int, _array, _params_p, _c, _int, _array_out)
+swkas_array_set_nthreads = _declare("swkas_array_set_nthreads", _int, _array, _int)
+swkas_array_free = _declare("swkas_array_free", None, _array)
+swkas_array_remove = _declare("swkas_array_remove", _int, _c)
+swkas_array_get_params = _declare("swkas_array_get_params", _int, _array, _params_p)
+swkas_array_get_stats = _declare("swkas_array_get_stats", _int, _array, ctypes.POINTER(swkas_array_stats_t))
+swkas_array_info = _declare("swkas_array_info", _int, _array, _vp, _size, ctypes.POINTER(_size))
+swkas_array_get_slice = _declare("swkas_array_get_slice", _int, _array, _i64_p, _i64_p, _i64_p, _vp, _size)
+swkas_array_set_slice = _declare("swkas_array_set_slice", _int, _array, _i64_p, _i64_p, _i64_p, _vp, _size)
+swkas_array_resize = _declare("swkas_array_resize", _int, _array, _i64_p)
+swkas_array_meta_count = _declare("swkas_array_meta_count", _int, _array, ctypes.POINTER(_size))
+swkas_array_meta_name = _declare("swkas_array_meta_name", _int, _array, _size, ctypes.POINTER(_c))
+swkas_array_meta_get = _declare("swkas_array_meta_get", _int, _array, _c, ctypes.POINTER(_vp), ctypes.POINTER(_size))
+swkas_array_meta_set = _declare("swkas_array_meta_set", _int, _array, _c, _vp, _size)
+swkas_array_vlmeta_count = _declare("swkas_array_vlmeta_count", _int, _array, ctypes.POINTER(_size))
+swkas_array_vlmeta_name = _declare("swkas_array_vlmeta_name", _int, _array, _size, ctypes.POINTER(_c))
+swkas_array_vlmeta_get = _declare(
+    "swkas_array_vlmeta_get", _int, _array, _c, ctypes.POINTER(_vp), ctypes.POINTER(_size))
+swkas_array_vlmeta_set = _declare("swkas_array_vlmeta_set", _int, _array, _c, _vp, _size)
+swkas_array_vlmeta_delete = _declare("swkas_array_vlmeta_delete", _int, _array, _c)
 
 free = libc.free
 free.restype = None

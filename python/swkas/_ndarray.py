@@ -16,6 +16,7 @@ import contextlib
 import ctypes
 import enum
 import errno
+import html
 import math
 import operator
 import os
@@ -324,18 +325,19 @@ def _unpack(data: bytes) -> Any:
 # The handle and its lock
 
 class _SharedLock:
-    """Many readers or one writer. The library lets any number of threads read one handle, but a
-    modifying call invalidates borrowed pointers and close() frees the handle: those wait for readers."""
+    """Many readers or one writer, writers first. The library lets any number of threads read one handle,
+    but a modifying call invalidates borrowed pointers and close() frees the handle: those wait for readers."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition(threading.Lock())
         self._readers = 0
+        self._writers = 0  # waiting or writing
         self._writing = False
 
     @contextlib.contextmanager
     def shared(self) -> Iterator[None]:
         with self._condition:
-            self._condition.wait_for(lambda: not self._writing)
+            self._condition.wait_for(lambda: not self._writers)
             self._readers += 1
         try:
             yield
@@ -348,13 +350,20 @@ class _SharedLock:
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         with self._condition:
-            self._condition.wait_for(lambda: not self._writing and not self._readers)
+            self._writers += 1
+            try:
+                self._condition.wait_for(lambda: not self._writing and not self._readers)
+            except BaseException:  # interrupted while waiting: let the readers go on
+                self._writers -= 1
+                self._condition.notify_all()
+                raise
             self._writing = True
         try:
             yield
         finally:
             with self._condition:
                 self._writing = False
+                self._writers -= 1
                 self._condition.notify_all()
 
 
@@ -390,6 +399,18 @@ def _geometry(handle: int) -> _Geometry:
         [_known(Filter, f) for f in cparams.filters], list(cparams.filters_meta), cparams.nthreads)
 
 
+def _sized_output(function: Callable[..., int], handle: int) -> Tuple[ctypes.Array, int]:
+    """Calls function(handle, buffer, size, &needed) twice: for the size (SWKAS_ERR_BUFFER_TOO_SMALL),
+    then into a buffer of that size."""
+    size = ctypes.c_size_t()
+    code = function(handle, None, 0, ctypes.byref(size))
+    if code != _abi.SWKAS_ERR_BUFFER_TOO_SMALL:
+        _check(code)
+    buffer = ctypes.create_string_buffer(size.value)
+    _check(function(handle, buffer, size.value, ctypes.byref(size)))
+    return buffer, size.value
+
+
 def _names(handle: int, count_function: Callable[..., int], name_function: Callable[..., int]) -> List[str]:
     count = ctypes.c_size_t()
     _check(count_function(handle, ctypes.byref(count)))
@@ -414,12 +435,35 @@ def _value(handle: int, function: Callable[..., int], name: bytes) -> bytes:
 # --------------------------------------------------------------------------------------------------------------------
 # Metalayers
 
-class Meta(collections.abc.Mapping):
-    """The fixed-size metalayers (python-caterva's `meta`): name -> bytes, "b2nd" or "caterva" first.
-    A value can be replaced by one of the same length only."""
+class _Layers:
+    """What Meta and VLMeta share: the array, and names and counts through a pair of C functions."""
+
+    _count: Callable[..., int]
+    _name_of: Callable[..., int]
 
     def __init__(self, array: "NDArray") -> None:
         self._array = array
+
+    def __iter__(self) -> Iterator[str]:
+        with self._array._reading() as handle:
+            return iter(_names(handle, self._count, self._name_of))
+
+    def __len__(self) -> int:
+        count = ctypes.c_size_t()
+        with self._array._reading() as handle:
+            _check(self._count(handle, ctypes.byref(count)))
+        return count.value
+
+    def __repr__(self) -> str:
+        return "%s(%r)" % (type(self).__name__, dict(self))
+
+
+class Meta(_Layers, collections.abc.Mapping):
+    """The fixed-size metalayers (python-caterva's `meta`): name -> bytes, "b2nd" or "caterva" first.
+    A value can be replaced by one of the same length only."""
+
+    _count = staticmethod(_abi.swkas_array_meta_count)
+    _name_of = staticmethod(_abi.swkas_array_meta_name)
 
     def __getitem__(self, name: Union[str, bytes]) -> bytes:
         key = _name(name)
@@ -437,26 +481,13 @@ class Meta(collections.abc.Mapping):
                 raise ValueError("the length of a metalayer cannot change")
             _check(code)
 
-    def __iter__(self) -> Iterator[str]:
-        with self._array._reading() as handle:
-            return iter(_names(handle, _abi.swkas_array_meta_count, _abi.swkas_array_meta_name))
 
-    def __len__(self) -> int:
-        count = ctypes.c_size_t()
-        with self._array._reading() as handle:
-            _check(_abi.swkas_array_meta_count(handle, ctypes.byref(count)))
-        return count.value
-
-    def __repr__(self) -> str:
-        return "Meta(%r)" % dict(self)
-
-
-class VLMeta(collections.abc.MutableMapping):
+class VLMeta(_Layers, collections.abc.MutableMapping):
     """Variable-length metalayers (python-blosc2's `vlmeta`): name -> any msgpack-able value,
     stored as python-blosc2 stores them (tuples, sets, complex numbers and NumPy arrays included)."""
 
-    def __init__(self, array: "NDArray") -> None:
-        self._array = array
+    _count = staticmethod(_abi.swkas_array_vlmeta_count)
+    _name_of = staticmethod(_abi.swkas_array_vlmeta_name)
 
     def __getitem__(self, name: Union[str, bytes]) -> Any:
         key = _name(name)
@@ -481,37 +512,30 @@ class VLMeta(collections.abc.MutableMapping):
             raise KeyError(name)
         _check(code)
 
-    def __iter__(self) -> Iterator[str]:
-        with self._array._reading() as handle:
-            return iter(_names(handle, _abi.swkas_array_vlmeta_count, _abi.swkas_array_vlmeta_name))
-
-    def __len__(self) -> int:
-        count = ctypes.c_size_t()
-        with self._array._reading() as handle:
-            _check(_abi.swkas_array_vlmeta_count(handle, ctypes.byref(count)))
-        return count.value
-
     def getall(self) -> Dict[str, Any]:
         """Every entry as a dict (python-blosc2's vlmeta.getall)."""
         return dict(self)
 
-    def __repr__(self) -> str:
-        return "VLMeta(%r)" % dict(self)
-
 
 class Info:
-    """What `NDArray.info` returns: prints as python-caterva's text report, shows as a table in notebooks."""
+    """What `NDArray.info` returns: the library's report (python-caterva's items, the dtype and both
+    compression ratios), printed as text and shown as a table in notebooks."""
 
-    def __init__(self, items: List[Tuple[str, Any]]) -> None:
-        self.items = items
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @property
+    def items(self) -> List[Tuple[str, str]]:
+        """The report as (name, value) pairs."""
+        pairs = (line.split(" : ", 1) for line in self.text.splitlines() if " : " in line)
+        return [(name.strip(), value.strip()) for name, value in pairs]
 
     def __repr__(self) -> str:
-        width = max(len(key) for key, _ in self.items)
-        return "".join("%s : %s\n" % (key.ljust(width), value) for key, value in self.items)
+        return self.text
 
     def _repr_html_(self) -> str:
         rows = "".join('<tr><th style="text-align: left">%s</th><td style="text-align: left">%s</td></tr>'
-                       % (key, value) for key, value in self.items)
+                       % (html.escape(name), html.escape(value)) for name, value in self.items)
         return '<table class="swkas-info"><tbody>%s</tbody></table>' % rows
 
 
@@ -624,9 +648,9 @@ class NDArray:
     @property
     def cratio(self) -> float:
         """python-blosc2's compression ratio: uncompressed bytes of the chunks (edge padding included)
-        over their compressed bytes. `info` also shows python-caterva's ratio."""
+        over their compressed bytes, 0 when no chunk is stored. `info` also shows python-caterva's ratio."""
         stats = self._stats()
-        return stats.frame_nbytes / stats.cbytes if stats.cbytes else math.inf
+        return stats.frame_nbytes / stats.cbytes if stats.cbytes else 0.0
 
     @property
     def chunksize(self) -> int:
@@ -665,8 +689,15 @@ class NDArray:
 
     @property
     def nthreads(self) -> int:
-        """Threads used to compress and decompress."""
+        """Threads each chunk is compressed and decompressed with (settable; opened arrays start with 1)."""
         return self._geometry.nthreads
+
+    @nthreads.setter
+    def nthreads(self, nthreads: int) -> None:
+        count = _integers([nthreads], "nthreads", 1, 256)[0]
+        with self._writing() as handle:
+            _check(_abi.swkas_array_set_nthreads(handle, count))
+            self._geometry = _geometry(handle)
 
     @property
     def urlpath(self) -> Optional[str]:
@@ -689,32 +720,18 @@ class NDArray:
         return VLMeta(self)
 
     @property
-    def info_items(self) -> List[Tuple[str, Any]]:
-        """python-caterva's info items plus the dtype, sizes and python-blosc2's ratio."""
-        stats = self._stats()
-        charged = stats.cbytes + 32 * stats.nchunks
-        filters = [f.name if isinstance(f, Filter) else str(f) for f in self.filters if f != Filter.NOFILTER]
-        return [
-            ("Type", type(self).__name__),
-            ("Itemsize", self.itemsize),
-            ("Dtype", self.dtype.str if self.dtype.fields is None else self.dtype.descr),
-            ("Shape", self.shape),
-            ("Chunks", self.chunks),
-            ("Blocks", self.blocks),
-            ("Comp. codec", self.codec.name if isinstance(self.codec, Codec) else self.codec),
-            ("Comp. level", self.clevel),
-            ("Comp. filters", "[%s]" % ", ".join(filters)),
-            ("Comp. ratio", "%.2f" % (stats.nbytes / charged if charged else math.inf)),
-            ("nbytes", stats.nbytes),
-            ("cbytes", stats.cbytes),
-            ("cratio", "%.2fx" % (stats.frame_nbytes / stats.cbytes if stats.cbytes else math.inf)),
-        ]
+    def info(self) -> Info:
+        """A report: type, itemsize, dtype, shape, chunks, blocks, codec, level, filters, and both ratios:
+        "Comp. ratio" is python-blosc2's (see `cratio`), "Caterva ratio" python-caterva's
+        (nbytes / (cbytes + 32 per chunk))."""
+        with self._reading() as handle:
+            text, _ = _sized_output(_abi.swkas_array_info, handle)
+        return Info(text.value.decode("utf-8", "replace"))
 
     @property
-    def info(self) -> Info:
-        """A report of the items of `info_items`: "Comp. ratio" is python-caterva's ratio
-        (nbytes / (cbytes + 32 per chunk)), "cratio" python-blosc2's (see `cratio`)."""
-        return Info(self.info_items)
+    def info_items(self) -> List[Tuple[str, str]]:
+        """The items of `info` as (name, value) pairs."""
+        return self.info.items
 
     def __len__(self) -> int:
         if not self.shape:
@@ -798,14 +815,9 @@ class NDArray:
 
     def to_cframe(self) -> bytes:
         """The array as a compact contiguous frame (the bytes of a .b2nd file)."""
-        size = ctypes.c_size_t()
         with self._reading() as handle:
-            code = _abi.swkas_array_to_cframe(handle, None, 0, ctypes.byref(size))
-            if code != _abi.SWKAS_ERR_BUFFER_TOO_SMALL:
-                _check(code)
-            frame = ctypes.create_string_buffer(size.value)
-            _check(_abi.swkas_array_to_cframe(handle, frame, size.value, ctypes.byref(size)))
-        return frame.raw[:size.value]
+            frame, size = _sized_output(_abi.swkas_array_to_cframe, handle)
+        return frame.raw[:size]
 
 
 # --------------------------------------------------------------------------------------------------------------------
