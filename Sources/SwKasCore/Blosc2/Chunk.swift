@@ -367,8 +367,28 @@ package final class PthreadMutex: @unchecked Sendable {
     }
 }
 
+/// Hands out block indices 0..<count in order, one at a time.
+final class BlockQueue: @unchecked Sendable {
+    private var next = 0
+    private let count: Int
+    private let lock = PthreadMutex()
+
+    init(count: Int) { self.count = count }
+
+    /// The next block nobody has taken, or nil when all are taken.
+    func take() -> Int? {
+        lock.withLock {
+            guard next < count else { return nil }
+            next += 1
+            return next - 1
+        }
+    }
+}
+
 /// Runs a job per block on up to `threads` workers (the calling thread is
-/// one of them). Each worker owns its codec context and scratch buffers.
+/// one of them). Each worker owns its codec context and scratch buffers and
+/// takes the next block when it is done with one, so a worker that the OS
+/// delays (other processes on the cores) does not hold up the others.
 enum Workers {
     static func run(
         blocks: Int, threads: Int, _ job: (BlockWorker, Int) throws(SwKasError) -> Void
@@ -380,17 +400,16 @@ enum Workers {
             return
         }
         let failure = FirstFailure()
+        let queue = BlockQueue(count: blocks)
         withoutActuallyEscaping(job) { job in
             let shared = UncheckedSendable(job)
-            DispatchQueue.concurrentPerform(iterations: workerCount) { workerIndex in
+            DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
                 let worker = BlockWorker()
-                var block = workerIndex
-                while block < blocks {
+                while let block = queue.take() {
                     do throws(SwKasError) { try shared.value(worker, block) } catch {
                         failure.record(error)
                         return
                     }
-                    block += workerCount
                 }
             }
         }
