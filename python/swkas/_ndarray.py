@@ -67,7 +67,7 @@ def _check(code: int, path: Optional[bytes] = None) -> None:
     if code == _abi.SWKAS_ERR_EXISTS:
         raise FileExistsError(errno.EEXIST, _abi.strerror(code), *filename)
     if code == _abi.KAS_ERR_ILLEGAL_OPERATION:
-        raise ValueError("the array is read-only (opened with mode='r')")
+        raise ValueError("the array is read-only (opened with mode='r', or a caterva sparse directory)")
     raise _ERRORS.get(code, ValueError)(_abi.strerror(code))
 
 
@@ -98,14 +98,16 @@ def _path(urlpath: PathLike) -> bytes:
 
 
 def _name(name: Union[str, bytes]) -> bytes:
-    """A metalayer name as the NUL-free bytes the C API takes."""
-    if isinstance(name, str):
-        name = name.encode("utf-8")
-    if not isinstance(name, bytes):
-        raise TypeError("names must be str or bytes, not %s" % type(name).__name__)
-    if b"\0" in name:
+    """A metalayer name as the NUL-free UTF-8 bytes the C API takes (it keeps names as text)."""
+    try:
+        encoded = name.encode("utf-8") if isinstance(name, str) else name.decode("utf-8").encode("utf-8")
+    except AttributeError:
+        raise TypeError("names must be str or bytes, not %s" % type(name).__name__) from None
+    except UnicodeError:
+        raise ValueError("names must be valid UTF-8: %r" % (name,)) from None
+    if b"\0" in encoded:
         raise ValueError("names cannot contain NUL characters")
-    return name
+    return encoded
 
 
 def _enum_value(value: Any) -> int:
@@ -427,7 +429,7 @@ def _value(handle: int, function: Callable[..., int], name: bytes) -> bytes:
     size = ctypes.c_size_t()
     code = function(handle, name, ctypes.byref(address), ctypes.byref(size))
     if code == _abi.KAS_ERR_KEY_NOT_FOUND:
-        raise KeyError(name.decode("utf-8", "replace"))
+        raise KeyError(name.decode("utf-8"))
     _check(code)
     return ctypes.string_at(address.value, size.value) if size.value else b""
 
@@ -502,7 +504,10 @@ class VLMeta(_Layers, collections.abc.MutableMapping):
         key = _name(name)
         data = _pack(value)
         with self._array._writing() as handle:
-            _check(_abi.swkas_array_vlmeta_set(handle, key, data, len(data)))
+            code = _abi.swkas_array_vlmeta_set(handle, key, data, len(data))
+        if code == _abi.SWKAS_ERR_INVALID_ARGUMENT:
+            raise ValueError("invalid vlmeta entry %r (names have 1 to 31 bytes)" % (name,))
+        _check(code)
 
     def __delitem__(self, name: Union[str, bytes]) -> None:
         key = _name(name)

@@ -364,7 +364,7 @@ def test_meta_mapping():
 
 @pytest.mark.parametrize("meta, error", [
     ({"m": 5}, TypeError), ({"b2nd": b"x"}, ValueError), ({"caterva": b"x"}, ValueError), ({"": b"x"}, ValueError),
-    ({"x" * 32: b"x"}, ValueError), ({"a\0b": b"x"}, ValueError), ({"m%d" % i: b"x" for i in range(16)}, ValueError),
+    ({"x" * 32: b"x"}, ValueError), ({"a\0b": b"x"}, ValueError), ({b"\xff": b"x"}, ValueError), ({5: b"x"}, TypeError), ({"m%d" % i: b"x" for i in range(16)}, ValueError),
 ])
 def test_meta_errors(meta, error):
     with pytest.raises(error):
@@ -399,6 +399,14 @@ def test_vlmeta_mapping():
     with pytest.raises(TypeError):
         a.vlmeta["bad"] = object()
     assert list(a.vlmeta.getall()) == list(a.vlmeta)
+    for bad in ("", "x" * 32):
+        with pytest.raises(ValueError):
+            a.vlmeta[bad] = 1
+    for bad in (b"\xff\xfe", "\udcff"):  # names are UTF-8 text
+        with pytest.raises(ValueError):
+            a.vlmeta[bad] = 1
+    a.vlmeta["ünï"] = 1
+    assert a.vlmeta["ünï".encode()] == 1 and "ünï" in list(a.vlmeta)
 
 
 def test_vlmeta_values_are_python_blosc2_compatible():
@@ -571,6 +579,9 @@ def test_open_errors(tmp_path):
         swkas.open(store)
     with pytest.raises((OSError, swkas.ArrayFormatError)):
         swkas.open(tmp_path)  # a directory that is not a caterva array
+    for special in ("/dev/null", "/proc/self/status"):
+        with pytest.raises(swkas.ArrayFormatError):
+            swkas.open(special)
 
 
 def test_remove(tmp_path):
