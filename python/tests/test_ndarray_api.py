@@ -364,7 +364,8 @@ def test_meta_mapping():
 
 @pytest.mark.parametrize("meta, error", [
     ({"m": 5}, TypeError), ({"b2nd": b"x"}, ValueError), ({"caterva": b"x"}, ValueError), ({"": b"x"}, ValueError),
-    ({"x" * 32: b"x"}, ValueError), ({"a\0b": b"x"}, ValueError), ({b"\xff": b"x"}, ValueError), ({5: b"x"}, TypeError), ({"m%d" % i: b"x" for i in range(16)}, ValueError),
+    ({"x" * 32: b"x"}, ValueError), ({"a\0b": b"x"}, ValueError), ({b"\xff": b"x"}, ValueError),
+    ({5: b"x"}, TypeError), ({"m%d" % i: b"x" for i in range(16)}, ValueError),
 ])
 def test_meta_errors(meta, error):
     with pytest.raises(error):
