@@ -2,6 +2,7 @@
 #include "swkas_system.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
@@ -32,4 +33,20 @@ swkas_advise_huge_pages(void *start, size_t length)
     (void) start;
     (void) length;
 #endif
+}
+
+int
+swkas_rwlock_init_writer_preferring(pthread_rwlock_t *lock)
+{
+    pthread_rwlockattr_t attributes;
+    int ret = pthread_rwlockattr_init(&attributes);
+    if (ret != 0) {
+        return ret;
+    }
+#ifdef __GLIBC__
+    (void) pthread_rwlockattr_setkind_np(&attributes, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+    ret = pthread_rwlock_init(lock, &attributes);
+    pthread_rwlockattr_destroy(&attributes);
+    return ret;
 }

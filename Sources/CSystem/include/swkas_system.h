@@ -2,6 +2,7 @@
 #ifndef SWKAS_SYSTEM_H
 #define SWKAS_SYSTEM_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,9 @@ int swkas_start_writeback(int fd, int64_t offset, int64_t length);
  * fresh multi-megabyte buffer then costs a few hundred page faults instead of
  * hundreds of thousands. Failure only costs speed. */
 void swkas_advise_huge_pages(void *start, size_t length);
+
+/* Initialises a reader-writer lock that lets a waiting writer in before new
+ * readers (glibc prefers readers by default, which can starve a writer). */
+int swkas_rwlock_init_writer_preferring(pthread_rwlock_t *lock);
 
 #endif

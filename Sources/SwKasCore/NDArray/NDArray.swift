@@ -1,3 +1,5 @@
+import CSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -163,7 +165,10 @@ public final class NDArray: @unchecked Sendable {
         try validate(spec.metalayers)
         let compression = spec.compression
         if compression.codec == .blosclz { throw .unsupported("compressing with BloscLZ") }
-        try chunkParameters(geometry, compression).validate()
+        let parameters = chunkParameters(geometry, compression)
+        try parameters.validate()
+        try Filters.validate(parameters, nbytes: geometry.chunkBytes)
+        if spec.dtype != nil && DType.itemsize(of: dtype) == nil { throw .invalidArgument("dtype \(dtype) is not understood") }
 
         let meta = ArrayMetalayer(shape: geometry.shape, chunks: geometry.chunks, blocks: geometry.blocks, dtype: dtype)
         var header = frameHeader(geometry, compression)
@@ -744,11 +749,12 @@ final class ChunkBuffer {
     func zero() { memset(base, 0, count) }
 }
 
-/// A pthread reader-writer lock: many readers or one writer.
+/// A pthread reader-writer lock: many readers or one writer, and a waiting
+/// writer goes before readers that arrive after it (no writer starvation).
 final class ReadWriteLock: @unchecked Sendable {
     private var lock = pthread_rwlock_t()
 
-    init() { pthread_rwlock_init(&lock, nil) }
+    init() { swkas_rwlock_init_writer_preferring(&lock) }
     deinit { pthread_rwlock_destroy(&lock) }
 
     func reading<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {

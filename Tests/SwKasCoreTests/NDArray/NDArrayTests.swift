@@ -256,6 +256,17 @@ struct NDArrayStorageTests {
         }
     }
 
+    @Test("dtype strings: simple, structured (descr reprs), and rejected ones")
+    func dtypes() {
+        let cases: [(String, Int?)] = [
+            ("<f8", 8), ("|S7", 7), ("<U3", 12), ("<M8[ns]", 8), ("|b1", 1), (">i4", 4), ("<c16", 16),
+            ("[('a', '<i4'), ('b', '<f8')]", 12), ("[('a', '<i4', (2, 3)), ('n', [('x', '|u1'), ('y', '>f4')])]", 29),
+            ("[('a', '<i4'), ('', '|V4'), ('b', '<f8'), ('', '|V8')]", 24), ("[(('t', 'a'), '<i2')]", 2),
+            ("garbage", nil), ("|O", nil), ("[('a', '<i4')", nil), ("<f8x", nil), (String(repeating: "[", count: 100), nil),
+        ]
+        for (text, size) in cases { #expect(DType.itemsize(of: text) == size, "\(text)") }
+    }
+
     @Test("msgpack reader: bounds, nesting and skipping")
     func msgpack() throws {
         var reader = MsgPackReader([0x93, 0x01, 0xCD, 0x01, 0x00, 0xA2, 0x68, 0x69])
