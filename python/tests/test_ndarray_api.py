@@ -685,3 +685,24 @@ def test_concurrent_reads_and_writes():
         thread.join()
     assert not errors
     assert equal(a[:, 0], np.arange(1, 65, dtype="<i8")) and a.vlmeta["row"] == 63
+
+
+def test_close_waits_for_readers():
+    items = sample((256, 256), "<f8")
+    a = swkas.asarray(items, chunks=(64, 64), blocks=(16, 16))
+    outcomes = []
+
+    def reader():
+        try:
+            while True:
+                assert equal(a[::3, ::-5], items[::3, ::-5])
+        except ValueError as error:  # closed under us: an exception, never a crash
+            outcomes.append(str(error))
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    a.close()
+    for thread in threads:
+        thread.join()
+    assert outcomes == ["operation on a closed array"] * 4
