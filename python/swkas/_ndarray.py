@@ -818,6 +818,10 @@ class NDArray:
             _check(_abi.swkas_array_resize(handle, _vector(shape)))
             self._geometry = _geometry(handle)
 
+    def __reduce__(self) -> Tuple[Callable[[bytes], "NDArray"], Tuple[bytes]]:
+        """Pickling, copy.copy and copy.deepcopy give an in-memory copy (never a second owner of the handle)."""
+        return from_cframe, (self.to_cframe(),)
+
     def to_cframe(self) -> bytes:
         """The array as a compact contiguous frame (the bytes of a .b2nd file)."""
         with self._reading() as handle:

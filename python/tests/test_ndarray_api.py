@@ -1,9 +1,11 @@
 """Behaviour of the N-d array API (swkas.empty ... swkas.NDArray): constructors, properties, NumPy-style
 indexing checked against NumPy, metalayers, resize, copy, frames, files and threads."""
 import concurrent.futures
+import copy as copy_module
 import math
 import os
 import pathlib
+import pickle
 import threading
 
 import numpy as np
@@ -473,6 +475,17 @@ def test_slice_makes_a_new_array():
     s = a.slice((slice(2, 9, 3), 5), chunks=(2,))
     assert s.shape == (3,) and s.chunks == (2,) and equal(s[...], items[2:9:3, 5])
     assert equal(a.slice((1, 1))[...], np.asarray(items[1, 1]))
+
+
+def test_pickle_and_copy_module_make_independent_copies(tmp_path):
+    items = sample((6, 7), "<i8")
+    a = swkas.asarray(items, chunks=(4, 4), urlpath=tmp_path / "p.b2nd")
+    a.vlmeta["v"] = 1
+    for other in (pickle.loads(pickle.dumps(a)), copy_module.copy(a), copy_module.deepcopy(a)):
+        assert equal(other[...], items) and other.vlmeta["v"] == 1 and other.urlpath is None
+        other[0, 0] = -1
+        del other
+    assert equal(a[...], items)
 
 
 # Frames ---------------------------------------------------------------------------------------------------------------
