@@ -361,6 +361,20 @@ public final class NDArray: @unchecked Sendable {
         return result
     }
 
+    /// The selected items as Swift values (the element's size must be the itemsize).
+    public func getSlice<Element: BitwiseCopyable>(_ ranges: [StridedRange], as type: Element.Type) throws(SwKasError)
+        -> [Element]
+    {
+        if MemoryLayout<Element>.stride != geometry.itemsize { throw .typeMismatch }
+        let count = try Selection(ranges, geometry: geometry).itemCount
+        return try typedThrows {
+            try [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+                try getSlice(ranges, into: UnsafeMutableRawBufferPointer(buffer))
+                initialized = count
+            }
+        }
+    }
+
     /// Writes the items selected by `ranges` into `destination` (at least
     /// their count times itemsize bytes), decoding only the blocks they touch.
     public func getSlice(_ ranges: [StridedRange], into destination: UnsafeMutableRawBufferPointer) throws(SwKasError) {
@@ -472,6 +486,12 @@ public final class NDArray: @unchecked Sendable {
             try stageWrite(selection, from: source, into: &locations)
             try frame.commit(header: frame.header, locations: locations, trailer: frame.trailer)
         }
+    }
+
+    /// Writes Swift values over the selected items (the element's size must be the itemsize).
+    public func setSlice<Element: BitwiseCopyable>(_ ranges: [StridedRange], values: [Element]) throws(SwKasError) {
+        if MemoryLayout<Element>.stride != geometry.itemsize { throw .typeMismatch }
+        try typedThrows { try values.withUnsafeBytes { try setSlice(ranges, from: $0) } }
     }
 
     /// Appends the chunks a write changes and records their new locations.

@@ -118,6 +118,15 @@ struct GeometryTests {
         }
     }
 
+    @Test("typed access from Swift")
+    func typedAccess() throws {
+        let array = try makeArray(shape: [3, 4], chunks: [2, 2], blocks: [1, 2], data: (0..<12).map { Int32($0) })
+        #expect(try array.getSlice([StridedRange(start: 0, stop: 3, step: 2), StridedRange(start: 1, stop: 4, step: 2)], as: Int32.self) == [1, 3, 9, 11])
+        try array.setSlice([StridedRange(start: 1, stop: 2), StridedRange(start: 0, stop: 4, step: 3)], values: [Int32(-1), -2])
+        #expect(try array.getSlice([StridedRange(start: 1, stop: 2), StridedRange(start: 0, stop: 4)], as: Int32.self) == [-1, 5, 6, -2])
+        #expect(throws: SwKasError.typeMismatch) { try array.getSlice(Selection.all(array.geometry), as: Double.self) }
+    }
+
     @Test("invalid geometries and selections are errors")
     func invalidInput() throws {
         #expect(throws: SwKasError.self) { try ArrayGeometry(shape: [4], chunks: [2], blocks: [3], itemsize: 4) }
