@@ -547,6 +547,10 @@ class Info:
 # --------------------------------------------------------------------------------------------------------------------
 # The array
 
+class _NewHandle(ctypes.c_void_p):
+    """The out-parameter of a creating call: a swkas_array_t * that only the library can have filled in."""
+
+
 class NDArray:
     """A chunked, compressed N-d array in memory or in a .b2nd file. Make one with empty(), zeros(),
     full(), from_buffer(), asarray(), copy(), open() or from_cframe().
@@ -556,12 +560,15 @@ class NDArray:
     Several threads may read one array at once; writes are serialized.
     """
 
-    def __init__(self, handle: int, urlpath: Optional[bytes]) -> None:
-        """Takes ownership of a swkas_array_t handle (internal: use the constructors)."""
-        self._handle: Optional[int] = handle
+    def __init__(self, handle: _NewHandle, urlpath: Optional[bytes]) -> None:
+        """Takes ownership of a new swkas_array_t (internal: use the constructors)."""
+        if not isinstance(handle, _NewHandle) or not handle.value:
+            raise TypeError("NDArray objects are made by swkas.empty(), zeros(), full(), from_buffer(), asarray(), "
+                            "copy(), open() or from_cframe()")
+        self._handle: Optional[int] = handle.value
         self._lock = _SharedLock()
         self._urlpath = urlpath
-        self._geometry = _geometry(handle)
+        self._geometry = _geometry(handle.value)
 
     # Handle access -----------------------------------------------------------------------------------------------
 
@@ -798,7 +805,7 @@ class NDArray:
         if "meta" in kwargs:
             raise TypeError("copy() keeps the metalayers: meta cannot be given")
         path, flags = _storage(kwargs)
-        output = ctypes.c_void_p()
+        output = _NewHandle()
         with self._reading() as handle:
             if set(kwargs) - {"urlpath", "mode", "contiguous"}:
                 params = _read_params(handle)
@@ -807,7 +814,7 @@ class NDArray:
             else:
                 pointer = None
             _check(_abi.swkas_array_copy(handle, pointer, path, flags, ctypes.byref(output)), path)
-        return NDArray(output.value, path)
+        return NDArray(output, path)
 
     def resize(self, newshape: Sequence[int]) -> None:
         """Changes the shape (same number of dimensions); new items read as zero."""
@@ -903,9 +910,9 @@ def _create(shape: Any, dtype: np.dtype, kwargs: Dict[str, Any], function: Calla
     params.meta_names = (ctypes.c_char_p * len(names))(*names)
     params.meta_values = (ctypes.c_void_p * len(values))(*[ctypes.cast(v, ctypes.c_void_p) for v in values])
     params.meta_sizes = (ctypes.c_size_t * len(values))(*[len(v) for v in values])
-    output = ctypes.c_void_p()
+    output = _NewHandle()
     _check(function(ctypes.byref(params), path, flags, *extra, ctypes.byref(output)), path)
-    return NDArray(output.value, path)
+    return NDArray(output, path)
 
 
 def empty(shape: Any, itemsize: Optional[int] = None, *, dtype: Any = None, **kwargs: Any) -> NDArray:
@@ -963,10 +970,10 @@ def open(urlpath: PathLike, mode: str = "a") -> NDArray:
     if mode not in ("r", "a"):
         raise ValueError("mode must be 'r' or 'a', got %r" % (mode,))
     path = _path(urlpath)
-    output = ctypes.c_void_p()
+    output = _NewHandle()
     flags = _abi.SWKAS_ARRAY_READONLY if mode == "r" else 0
     _check(_abi.swkas_array_open(path, flags, ctypes.byref(output)), path)
-    return NDArray(output.value, path)
+    return NDArray(output, path)
 
 
 def remove(urlpath: PathLike) -> None:
@@ -981,6 +988,6 @@ def remove(urlpath: PathLike) -> None:
 def from_cframe(cframe: Any) -> NDArray:
     """An in-memory array from the bytes of a contiguous frame (to_cframe() or a .b2nd file)."""
     data = _bytes_view(cframe)
-    output = ctypes.c_void_p()
+    output = _NewHandle()
     _check(_abi.swkas_array_from_cframe(_address(data), data.size, ctypes.byref(output)))
-    return NDArray(output.value, None)
+    return NDArray(output, None)

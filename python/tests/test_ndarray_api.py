@@ -638,6 +638,12 @@ def test_closed_array():
     assert a.shape == (3,)
 
 
+def test_ndarray_cannot_wrap_arbitrary_handles():
+    for args in [(), (12345, None), (None, None)]:
+        with pytest.raises(TypeError):
+            swkas.NDArray(*args)
+
+
 def test_caterva_style_enums_and_pathlike(tmp_path):
     caterva = pytest.importorskip("caterva")
     a = swkas.zeros((10,), 8, codec=caterva.Codec.ZSTD, filters=[caterva.Filter.BITSHUFFLE],
