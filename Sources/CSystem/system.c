@@ -1,7 +1,10 @@
 #define _GNU_SOURCE
 #include "swkas_system.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -49,4 +52,32 @@ swkas_rwlock_init_writer_preferring(pthread_rwlock_t *lock)
     ret = pthread_rwlock_init(lock, &attributes);
     pthread_rwlockattr_destroy(&attributes);
     return ret;
+}
+
+int
+swkas_open_unnamed(const char *directory, unsigned mode)
+{
+#if defined(__linux__) && defined(O_TMPFILE)
+    return open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, (mode_t) mode);
+#else
+    (void) directory;
+    (void) mode;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+int
+swkas_link_unnamed(int fd, const char *path)
+{
+#ifdef __linux__
+    char name[64];
+    snprintf(name, sizeof name, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, name, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+#else
+    (void) fd;
+    (void) path;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
 }

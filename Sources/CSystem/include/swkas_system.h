@@ -18,6 +18,14 @@ int swkas_start_writeback(int fd, int64_t offset, int64_t length);
  * hundreds of thousands. Failure only costs speed. */
 void swkas_advise_huge_pages(void *start, size_t length);
 
+/* Opens an unnamed regular file in directory (Linux O_TMPFILE), read-write,
+ * created with mode & ~umask; -1 with errno when unsupported. A process
+ * killed before the file is linked leaves nothing behind. */
+int swkas_open_unnamed(const char *directory, unsigned mode);
+
+/* Gives the unnamed file fd the name path (fails with EEXIST if it exists). */
+int swkas_link_unnamed(int fd, const char *path);
+
 /* Initialises a reader-writer lock that lets a waiting writer in before new
  * readers (glibc prefers readers by default, which can starve a writer). */
 int swkas_rwlock_init_writer_preferring(pthread_rwlock_t *lock);

@@ -264,13 +264,13 @@ final class Frame {
         let replacement: Frame
         if let fileStorage = storage as? FileFrameStorage {
             let path = fileStorage.path
-            let (file, temporary) = try RandomAccessFile.temporarySibling(of: path)
+            let pending = try PendingFile(for: path)
             do throws(SwKasError) {
-                let target = FileFrameStorage(file, durable: fileStorage.durable, path: path)
+                let target = FileFrameStorage(pending.file, durable: fileStorage.durable, path: path)
                 replacement = try writeCompact(to: target, header: newHeader, locations: newLocations, trailer: newTrailer)
-                try RandomAccessFile.replace(path, with: file, temporary: temporary, durable: fileStorage.durable)
+                try pending.publish(replacing: true, durable: fileStorage.durable)
             } catch {
-                unlinkQuietly(temporary)
+                pending.abandon()
                 throw error
             }
         } else {

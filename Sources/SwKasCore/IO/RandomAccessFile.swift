@@ -1,3 +1,5 @@
+import CSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -22,7 +24,8 @@ package final class RandomAccessFile: @unchecked Sendable {
         fd = descriptor
     }
 
-    private init(descriptor: Int32) {
+    /// Takes ownership of an open descriptor.
+    init(adopting descriptor: Int32) {
         fd = descriptor
     }
 
@@ -81,36 +84,9 @@ package final class RandomAccessFile: @unchecked Sendable {
         if fdatasync(fd) != 0 { throw .io(errno: errno) }
     }
 
-    /// A new, empty, hidden file next to `path` (mode `0666 & ~umask`, or the
-    /// mode of the file it will replace), to be renamed over `path` by
-    /// `replace(_:with:temporary:durable:)`.
-    package static func temporarySibling(of path: SystemPath) throws(SwKasError) -> (RandomAccessFile, SystemPath) {
-        var template = path.hiddenSibling(suffix: ".swkas-XXXXXX").cString
-        let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return -1 }
-            return mkstemp(base)
-        }
-        if descriptor < 0 { throw .io(errno: errno) }
-        var existing = stat()
-        let mode = stat(path.cString, &existing) == 0 ? existing.st_mode & 0o7777 : 0o666 & ~currentUmask()
-        _ = fchmod(descriptor, mode)
-        return (RandomAccessFile(descriptor: descriptor), SystemPath(cString: template))
-    }
-
-    /// Renames the finished `temporary` over `path` (after an fsync when
-    /// durable, and an fsync of the directory after it), so `path` shows the
-    /// old file or the complete new one and nothing in between.
-    package static func replace(
-        _ path: SystemPath, with file: RandomAccessFile, temporary: SystemPath, durable: Bool
-    ) throws(SwKasError) {
-        if durable { try file.synchronize() }
-        if rename(temporary.cString, path.cString) != 0 { throw .io(errno: errno) }
-        if durable { AtomicFile.syncDirectory(of: path) }
-    }
-
     /// The process's umask, read without changing it (Linux reports it in
     /// /proc/self/status); 022 when that is not available.
-    private static func currentUmask() -> mode_t {
+    static func currentUmask() -> mode_t {
         guard let status = fopen("/proc/self/status", "r") else { return 0o022 }
         defer { fclose(status) }
         var line = [CChar](repeating: 0, count: 256)
@@ -124,7 +100,67 @@ package final class RandomAccessFile: @unchecked Sendable {
     }
 }
 
-/// Removes a file, ignoring failure (cleanup after an error that wins).
-package func unlinkQuietly(_ path: SystemPath) {
-    unlink(path.cString)
+/// A new file that appears at its path only when complete: an unnamed file
+/// in the target's directory (Linux O_TMPFILE) linked into place at the end,
+/// or, where that is unavailable, a hidden temporary file renamed over it.
+/// A process killed before `publish` leaves no file at the path (and, with
+/// an unnamed file, nothing at all).
+package final class PendingFile {
+    package let file: RandomAccessFile
+    private let path: SystemPath
+    /// The hidden name of the fallback; nil for an unnamed file.
+    private let temporary: SystemPath?
+
+    /// Starts a file for `path`, which gets the mode of the file it replaces,
+    /// or `0666 & ~umask`.
+    package init(for path: SystemPath) throws(SwKasError) {
+        self.path = path
+        var existing = stat()
+        let replaces = stat(path.cString, &existing) == 0
+        let unnamed = swkas_open_unnamed(path.directory.cString, 0o666)
+        if unnamed >= 0 {
+            file = RandomAccessFile(adopting: unnamed)
+            temporary = nil
+        } else {
+            var template = path.hiddenSibling(suffix: ".swkas-XXXXXX").cString
+            let descriptor = template.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                guard let base = buffer.baseAddress else { return -1 }
+                return mkstemp(base)
+            }
+            if descriptor < 0 { throw .io(errno: errno) }
+            file = RandomAccessFile(adopting: descriptor)
+            temporary = SystemPath(cString: template)
+            if !replaces { _ = fchmod(descriptor, 0o666 & ~RandomAccessFile.currentUmask()) }
+        }
+        if replaces { _ = fchmod(file.fd, existing.st_mode & 0o7777) }
+    }
+
+    /// Puts the finished file at the path (after an fsync when durable, and
+    /// an fsync of the directory after). Without `replacing`, an existing
+    /// file is an error and stays as it was.
+    package func publish(replacing: Bool, durable: Bool) throws(SwKasError) {
+        if durable { try file.synchronize() }
+        if let temporary {
+            var existing = stat()
+            if !replacing && lstat(path.cString, &existing) == 0 { throw .fileExists }
+            if rename(temporary.cString, path.cString) != 0 { throw .io(errno: errno) }
+        } else if !replacing {
+            if swkas_link_unnamed(file.fd, path.cString) != 0 { throw errno == EEXIST ? .fileExists : .io(errno: errno) }
+        } else {
+            // Link under a hidden name, then rename over the old file.
+            let hidden = path.hiddenSibling(suffix: ".swkas-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            if swkas_link_unnamed(file.fd, hidden.cString) != 0 { throw .io(errno: errno) }
+            if rename(hidden.cString, path.cString) != 0 {
+                let failure = errno
+                unlink(hidden.cString)
+                throw .io(errno: failure)
+            }
+        }
+        if durable { AtomicFile.syncDirectory(of: path) }
+    }
+
+    /// Gives up: the path is untouched and no temporary name remains.
+    package func abandon() {
+        if let temporary { unlink(temporary.cString) }
+    }
 }

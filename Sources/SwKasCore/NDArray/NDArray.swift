@@ -183,18 +183,19 @@ public final class NDArray: @unchecked Sendable {
         case .file(let name, let overwrite, let durable):
             let path = SystemPath(name)
             var existing = stat()
-            if !overwrite && lstat(path.cString, &existing) == 0 { throw .fileExists }
-            let (file, temporary) = try RandomAccessFile.temporarySibling(of: path)
+            let exists = lstat(path.cString, &existing) == 0
+            if !overwrite && exists { throw .fileExists }
+            let pending = try PendingFile(for: path)
             do throws(SwKasError) {
-                let storage = FileFrameStorage(file, durable: durable, path: path)
+                let storage = FileFrameStorage(pending.file, durable: durable, path: path)
                 let frame = try Frame.create(storage, header: header)
                 let array = NDArray(frame: frame, geometry: geometry, dtype: dtype, compression: compression, readOnly: false)
                 try array.fill(fill, header: header)
-                if overwrite && (existing.st_mode & S_IFMT) == S_IFDIR { try removeTree(path) }
-                try RandomAccessFile.replace(path, with: file, temporary: temporary, durable: durable)
+                if overwrite && exists && (existing.st_mode & S_IFMT) == S_IFDIR { try removeTree(path) }
+                try pending.publish(replacing: overwrite, durable: durable)
                 return array
             } catch {
-                unlinkQuietly(temporary)
+                pending.abandon()
                 throw error
             }
         }
