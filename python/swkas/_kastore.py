@@ -328,18 +328,23 @@ def _open_truncated(data: bytes, key_encoding: str) -> Store:
 def _open_path(path: bytes, read_all: bool, key_encoding: str) -> Store:
     """Memory-maps a complete regular file; FIFOs, devices and truncated
     files are read as streams instead, with kastore's semantics."""
-    handle = _Handle()
-    status = _abi.swkas_open_mmap(handle.ref, path, _abi.KAS_READ_ALL if read_all else 0)
-    if status == 0:
-        handle.is_open = True
-        return Store(handle, key_encoding, zero_copy=True)
     regular = False
     try:
         regular = stat.S_ISREG(os.stat(path).st_mode)
     except OSError:
         pass
-    if status not in (_abi.SWKAS_ERR_TRUNCATED, _abi.KAS_ERR_EOF) or (status == _abi.KAS_ERR_EOF and regular):
-        _raise_for(status, os.fsdecode(path))
+    # Only regular files are mapped: opening a FIFO twice would lose what a
+    # writer sent to the first open, and block the second one.
+    if regular:
+        handle = _Handle()
+        status = _abi.swkas_open_mmap(handle.ref, path, _abi.KAS_READ_ALL if read_all else 0)
+        if status == 0:
+            handle.is_open = True
+            return Store(handle, key_encoding, zero_copy=True)
+        if status != _abi.SWKAS_ERR_TRUNCATED:  # a truncated file is read as a stream, as kastore does
+            _raise_for(status, os.fsdecode(path))
+    elif not os.path.exists(path):
+        _raise_for(_abi.swkas_open_mmap(_Handle().ref, path, 0), os.fsdecode(path))
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError as error:

@@ -1,4 +1,5 @@
 import CSystem
+import Dispatch
 
 #if canImport(Glibc)
 import Glibc
@@ -384,16 +385,28 @@ public final class NDArray: @unchecked Sendable {
             let needed = selection.itemCount * geometry.itemsize
             if needed == 0 { return }
             guard destination.count >= needed, let result = destination.baseAddress else { throw .bufferTooSmall }
-            let scratch = try ChunkBuffer(geometry.chunkBytes)
-            let compressed = CompressedChunkBuffer()
-            try forEachChunk(selection) { (index, part) throws(SwKasError) in
-                if try decodeChunk(index, part: part, into: scratch, compressed: compressed) {
-                    part.copy(chunk: scratch.base, result: result, selection: selection, itemsize: geometry.itemsize, toResult: true)
+            let target = UncheckedSendable(result)
+            let parts = try chunkParts(selection)
+            // Several chunks and threads: one chunk per worker at a time; one chunk: its blocks in parallel.
+            let perChunk = parts.count > 1 ? 1 : compression.nthreads
+            try ChunkWorkers.run(parts.count, threads: compression.nthreads / perChunk) { (worker, position) throws(SwKasError) in
+                let (index, part) = parts[position]
+                if try decodeChunk(index, part: part, into: worker.scratch, compressed: worker.compressed, threads: perChunk) {
+                    part.copy(
+                        chunk: worker.scratch.base, result: target.value, selection: selection,
+                        itemsize: geometry.itemsize, toResult: true)
                 } else {
-                    part.zeroResult(result, selection: selection, itemsize: geometry.itemsize)
+                    part.zeroResult(target.value, selection: selection, itemsize: geometry.itemsize)
                 }
-            }
+            } makeWorker: { () throws(SwKasError) in try ChunkWorker(chunkBytes: geometry.chunkBytes) }
         }
+    }
+
+    /// The chunks a selection touches, in C order, with how it meets each.
+    private func chunkParts(_ selection: Selection) throws(SwKasError) -> [(Int, ChunkPart)] {
+        var parts: [(Int, ChunkPart)] = []
+        try forEachChunk(selection) { (index, part) throws(SwKasError) in parts.append((index, part)) }
+        return parts
     }
 
     /// Calls `body` with each chunk a selection touches.
@@ -425,7 +438,7 @@ public final class NDArray: @unchecked Sendable {
     /// without a part); false when the chunk reads as zeros and nothing was
     /// written. `compressed` holds the chunk's bytes meanwhile.
     private func decodeChunk(
-        _ index: Int, part: ChunkPart?, into scratch: ChunkBuffer, compressed: CompressedChunkBuffer
+        _ index: Int, part: ChunkPart?, into scratch: ChunkBuffer, compressed: CompressedChunkBuffer, threads: Int
     ) throws(SwKasError) -> Bool {
         let blockCount = geometry.blockGrid.reduce(1, *)
         let blocks = part?.blocks(geometry)
@@ -446,7 +459,7 @@ public final class NDArray: @unchecked Sendable {
             let header = try Blosc2ChunkHeader.parse(bytes)
             if header.nbytes != geometry.chunkBytes { throw .badFrame("chunk \(index) size") }
             if header.special == .zeros || header.special == .uninitialized { return false }
-            try decodeBlocks(bytes, header, blocks: partial ? blocks : nil, into: scratch)
+            try decodeBlocks(bytes, header, blocks: partial ? blocks : nil, into: scratch, threads: threads)
             return true
         }
     }
@@ -454,9 +467,9 @@ public final class NDArray: @unchecked Sendable {
     /// Decodes `blocks` (all blocks when nil, or when byte ranges cannot be
     /// used) into their places in `scratch`.
     private func decodeBlocks(
-        _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, blocks: [Int]?, into scratch: ChunkBuffer
+        _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, blocks: [Int]?, into scratch: ChunkBuffer,
+        threads: Int
     ) throws(SwKasError) {
-        let threads = compression.nthreads
         let blockBytes = geometry.blockBytes
         guard let blocks, header.special == .none, !header.isMemcpyed, blockBytes % header.typesize == 0 else {
             try Blosc2Chunk.decompress(chunk, into: scratch.buffer, nthreads: threads)
@@ -500,17 +513,28 @@ public final class NDArray: @unchecked Sendable {
         _ selection: Selection, from source: UnsafeRawBufferPointer, into locations: inout [ChunkLocation]
     ) throws(SwKasError) {
         guard let input = source.baseAddress else { return }
-        let scratch = try ChunkBuffer(geometry.chunkBytes)
-        let compressed = CompressedChunkBuffer()
-        let parameters = Self.chunkParameters(geometry, compression)
-        var output = [UInt8](repeating: 0, count: Blosc2Chunk.compressedBound(geometry.chunkBytes))
-        try forEachChunk(selection) { (index, part) throws(SwKasError) in
-            let decoded = part.coversChunk ? false : try decodeChunk(index, part: nil, into: scratch, compressed: compressed)
-            if !decoded && !(part.coversChunk && isUnpadded(index)) { scratch.zero() }
-            part.copy(
-                chunk: scratch.base, result: UnsafeMutableRawPointer(mutating: input), selection: selection,
-                itemsize: geometry.itemsize, toResult: false)
-            locations[index] = try compressAndAppend(scratch, parameters, output: &output)
+        let parts = try chunkParts(selection)
+        let perChunk = parts.count > 1 ? 1 : compression.nthreads
+        let workerCount = Swift.max(1, compression.nthreads / perChunk)
+        var parameters = Self.chunkParameters(geometry, compression)
+        parameters.nthreads = perChunk
+        let workers = try (0..<workerCount).map { _ throws(SwKasError) in try ChunkWorker(chunkBytes: geometry.chunkBytes) }
+        let shared = UncheckedSendable((workers, UnsafeMutableRawPointer(mutating: input)))
+        // Batches of one chunk per worker: built and compressed in parallel, appended in order.
+        for batchStart in stride(from: 0, to: parts.count, by: workerCount) {
+            let batch = Array(parts[batchStart..<Swift.min(batchStart + workerCount, parts.count)])
+            try ChunkWorkers.run(batch.count, threads: workerCount) { (_, position) throws(SwKasError) in
+                let worker = shared.value.0[position]
+                let (index, part) = batch[position]
+                let decoded = part.coversChunk
+                    ? false : try decodeChunk(index, part: nil, into: worker.scratch, compressed: worker.compressed, threads: perChunk)
+                if !decoded && !(part.coversChunk && isUnpadded(index)) { worker.scratch.zero() }
+                part.copy(
+                    chunk: worker.scratch.base, result: shared.value.1, selection: selection, itemsize: geometry.itemsize,
+                    toResult: false)
+                try worker.compress(parameters)
+            } makeWorker: { () throws(SwKasError) in () }
+            for (position, (index, _)) in batch.enumerated() { locations[index] = try append(workers[position]) }
         }
     }
 
@@ -524,21 +548,14 @@ public final class NDArray: @unchecked Sendable {
         }
     }
 
-    /// Compresses a chunk buffer and appends it; all-zero chunks become
-    /// special offsets, as c-blosc2 stores them.
-    private func compressAndAppend(_ scratch: ChunkBuffer, _ parameters: Blosc2Parameters, output: inout [UInt8])
-        throws(SwKasError) -> ChunkLocation
-    {
-        try typedThrows {
-            try output.withUnsafeMutableBytes { (target) throws -> ChunkLocation in
-                let size = try Blosc2Chunk.compress(UnsafeRawBufferPointer(scratch.buffer), parameters: parameters, into: target)
-                let chunk = UnsafeRawBufferPointer(rebasing: target[0..<size])
-                if size == Blosc2ChunkHeader.extendedSize && chunk[31] >> 4 == Blosc2Special.zeros.rawValue {
-                    return .special(.zeros)
-                }
-                return try frame.append(chunk)
-            }
+    /// Appends a worker's compressed chunk; an all-zero chunk becomes a
+    /// special offset, as c-blosc2 stores it.
+    private func append(_ worker: ChunkWorker) throws(SwKasError) -> ChunkLocation {
+        let chunk = worker.compressedChunk
+        if chunk.count == Blosc2ChunkHeader.extendedSize && chunk[31] >> 4 == Blosc2Special.zeros.rawValue {
+            return .special(.zeros)
         }
+        return try frame.append(chunk)
     }
 
     /// Changes the shape (same number of dimensions). New items read as
@@ -550,9 +567,8 @@ public final class NDArray: @unchecked Sendable {
             let old = geometry
             let new = try ArrayGeometry(shape: shape, chunks: old.chunks, blocks: old.blocks, itemsize: old.itemsize)
             let parameters = Self.chunkParameters(new, compression)
-            var output = [UInt8](repeating: 0, count: Blosc2Chunk.compressedBound(new.chunkBytes))
             let scratch = try ChunkBuffer(new.chunkBytes)
-            let kept = try ChunkBuffer(new.chunkBytes)
+            let kept = try ChunkWorker(chunkBytes: new.chunkBytes)
             let compressed = CompressedChunkBuffer()
             var locations = [ChunkLocation](repeating: .special(.zeros), count: new.chunkCount)
             for index in 0..<new.chunkCount {
@@ -566,7 +582,8 @@ public final class NDArray: @unchecked Sendable {
                 let changes = (0..<new.ndim).contains {
                     new.validRange(ofChunk: coordinates, axis: $0).count != old.validRange(ofChunk: coordinates, axis: $0).count
                 }
-                guard changes, try decodeChunk(oldIndex, part: nil, into: scratch, compressed: compressed) else { continue }
+                guard changes, try decodeChunk(oldIndex, part: nil, into: scratch, compressed: compressed, threads: compression.nthreads)
+                else { continue }
                 let ranges = (0..<new.ndim).map { axis in
                     let valid = new.validRange(ofChunk: coordinates, axis: axis)
                     let kept = Swift.min(valid.count, old.validRange(ofChunk: coordinates, axis: axis).count)
@@ -581,10 +598,11 @@ public final class NDArray: @unchecked Sendable {
                 box.withUnsafeMutableBytes { result in
                     guard let base = result.baseAddress else { return }
                     part.copy(chunk: scratch.base, result: base, selection: selection, itemsize: new.itemsize, toResult: true)
-                    kept.zero()
-                    part.copy(chunk: kept.base, result: base, selection: selection, itemsize: new.itemsize, toResult: false)
+                    kept.scratch.zero()
+                    part.copy(chunk: kept.scratch.base, result: base, selection: selection, itemsize: new.itemsize, toResult: false)
                 }
-                locations[index] = try compressAndAppend(kept, parameters, output: &output)
+                try kept.compress(parameters)
+                locations[index] = try append(kept)
             }
             var header = frame.header
             header.nbytes = Int64(new.chunkCount * new.chunkBytes)
@@ -750,6 +768,73 @@ private func removeTree(_ path: SystemPath) throws(SwKasError) {
         }
     }
     if rmdir(path.cString) != 0 { throw .io(errno: errno) }
+}
+
+/// One worker's buffers for building or decoding chunks: the uncompressed
+/// chunk, the compressed bytes read, and the compressed output.
+final class ChunkWorker {
+    let scratch: ChunkBuffer
+    let compressed = CompressedChunkBuffer()
+    private let output: ChunkBuffer
+    private var outputSize = 0
+
+    init(chunkBytes: Int) throws(SwKasError) {
+        scratch = try ChunkBuffer(chunkBytes)
+        output = try ChunkBuffer(Blosc2Chunk.compressedBound(chunkBytes))
+    }
+
+    /// Compresses `scratch` into the output buffer.
+    func compress(_ parameters: Blosc2Parameters) throws(SwKasError) {
+        outputSize = try Blosc2Chunk.compress(UnsafeRawBufferPointer(scratch.buffer), parameters: parameters, into: output.buffer)
+    }
+
+    /// The last chunk `compress` made.
+    var compressedChunk: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: output.base, count: outputSize) }
+}
+
+/// Runs jobs over chunks on up to `threads` workers (the calling thread is
+/// one), each worker taking the next job and keeping its own state.
+enum ChunkWorkers {
+    static func run<State>(
+        _ count: Int, threads: Int, _ job: (State, Int) throws(SwKasError) -> Void,
+        makeWorker: () throws(SwKasError) -> State
+    ) throws(SwKasError) {
+        let workerCount = Swift.max(1, Swift.min(threads, count))
+        if workerCount == 1 {
+            let state = try makeWorker()
+            for position in 0..<count { try job(state, position) }
+            return
+        }
+        let states = try (0..<workerCount).map { _ throws(SwKasError) in try makeWorker() }
+        let failure = FirstFailure()
+        let next = JobCounter()
+        withoutActuallyEscaping(job) { job in
+            let shared = UncheckedSendable((job, states))
+            DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+                while let position = next.take(below: count) {
+                    do throws(SwKasError) { try shared.value.0(shared.value.1[worker], position) } catch {
+                        failure.record(error)
+                        return
+                    }
+                }
+            }
+        }
+        try failure.rethrow()
+    }
+}
+
+/// Hands out 0, 1, 2, ... to competing workers.
+final class JobCounter: @unchecked Sendable {
+    private var next = 0
+    private let lock = PthreadMutex()
+
+    func take(below limit: Int) -> Int? {
+        lock.withLock {
+            guard next < limit else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
 }
 
 /// A chunk-sized scratch buffer on the C heap.
