@@ -15,14 +15,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "SwKasCore", dependencies: ["CSystem", "CKernels", "CLZ4", "CZlib", "CZstd"]),
+        .target(name: "SwKasCore", dependencies: ["CSystem", "CKernels", "CLZ4", "CDeflate", "CZstd"]),
         // The few OS calls Swift's Glibc module does not expose.
         .target(name: "CSystem"),
         // SIMD kernels for the SHUFFLE and BITSHUFFLE filters (AVX2 or SSE2, chosen at run time).
         .target(name: "CKernels"),
-        // The codecs, from the system's C libraries (Debian: liblz4-dev zlib1g-dev libzstd-dev).
+        // The codecs, from the system's C libraries (Debian: liblz4-dev libdeflate-dev libzstd-dev);
+        // ZLIB streams go through libdeflate, which writes and reads RFC 1950 zlib format.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // The exact C declarations of include/, seen from Swift.
         .systemLibrary(name: "CSwKas"),

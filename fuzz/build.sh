@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/fuzz/out"
 mkdir -p "$out"
 flags=(-O -sanitize=fuzzer,address -parse-as-library -package-name swkas -I "$out" -I "$root/Sources/CSwKas"
-    -I "$root/Sources/CSystem/include" -I "$root/Sources/CKernels/include" -I "$root/Sources/CLZ4" -I "$root/Sources/CZlib"
+    -I "$root/Sources/CSystem/include" -I "$root/Sources/CKernels/include" -I "$root/Sources/CLZ4" -I "$root/Sources/CDeflate"
     -I "$root/Sources/CZstd")
 clang -O1 -fsanitize=fuzzer-no-link,address -I "$root/Sources/CSystem/include" -c "$root/Sources/CSystem/system.c" \
     -o "$out/CSystem.o"
@@ -21,6 +21,6 @@ swiftc "${flags[@]}" -wmo -module-name SwKas -emit-module -emit-module-path "$ou
 for target in Kastore Blosc2 Frame; do
     name=$(echo "$target" | tr 'A-Z' 'a-z')
     swiftc "${flags[@]}" -module-name "${target}Fuzz" "$root/fuzz/${target}Fuzz.swift" "$out/SwKasCore.o" "$out/SwKas.o" \
-        "$out/CSystem.o" "$out/CKernels.o" -llz4 -lz -lzstd -o "$out/fuzz-$name" 2> >(grep -v "Cannot export local symbol" >&2)
+        "$out/CSystem.o" "$out/CKernels.o" -llz4 -ldeflate -lzstd -o "$out/fuzz-$name" 2> >(grep -v "Cannot export local symbol" >&2)
     echo "$out/fuzz-$name"
 done

@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-packages=(cmake zlib1g-dev liblz4-dev libzstd-dev libcunit1-dev)
+packages=(cmake libdeflate-dev liblz4-dev libzstd-dev libcunit1-dev)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

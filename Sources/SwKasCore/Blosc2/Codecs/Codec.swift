@@ -37,7 +37,7 @@ public enum Blosc2Codec: UInt8, CaseIterable, Sendable, CustomStringConvertible 
         case .blosclz: throw .unsupported("BloscLZ compression (swkas decodes BloscLZ but writes LZ4, ZLIB or ZSTD)")
         case .lz4: return LZ4Codec.compress(source, into: destination, acceleration: 10 - level)
         case .lz4hc: return LZ4Codec.compressHC(source, into: destination, level: level)
-        case .zlib: return ZlibCodec.compress(source, into: destination, level: level)
+        case .zlib: return try context.zlibCompress(source, into: destination, level: level)
         case .zstd: return try context.zstdCompress(source, into: destination, level: ZstdCodec.level(forBloscLevel: level))
         }
     }
@@ -49,18 +49,34 @@ public enum Blosc2Codec: UInt8, CaseIterable, Sendable, CustomStringConvertible 
         switch self {
         case .blosclz: try BloscLZ.decompress(source, into: destination)
         case .lz4, .lz4hc: try LZ4Codec.decompress(source, into: destination)
-        case .zlib: try ZlibCodec.decompress(source, into: destination)
+        case .zlib: try context.zlibDecompress(source, into: destination)
         case .zstd: try context.zstdDecompress(source, into: destination)
         }
     }
 }
 
-/// Per-thread codec state (zstd contexts), created lazily and reused across
-/// the blocks one worker handles.
+/// Per-thread codec state (zstd and libdeflate contexts), created lazily and
+/// reused across the blocks one worker handles.
 final class CodecContext {
     private var zstd = ZstdCodec.Contexts()
+    private var zlib = ZlibCodec.Contexts()
 
-    deinit { zstd.release() }
+    deinit {
+        zstd.release()
+        zlib.release()
+    }
+
+    func zlibCompress(
+        _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, level: Int
+    ) throws(SwKasError) -> Int? {
+        try zlib.compress(source, into: destination, level: level)
+    }
+
+    func zlibDecompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer)
+        throws(SwKasError)
+    {
+        try zlib.decompress(source, into: destination)
+    }
 
     func zstdCompress(
         _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, level: Int32

@@ -1,29 +1,68 @@
-import CZlib
+import CDeflate
 
-/// zlib-wrapped deflate (RFC 1950), as Blosc2's ZLIB codec stores it.
+/// zlib-wrapped deflate (RFC 1950), as Blosc2's ZLIB codec stores it,
+/// through libdeflate (whole-buffer, so each stream is one call).
 enum ZlibCodec {
-    /// `compress2` at `level`.
-    static func compress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
-                         level: Int) -> Int? {
-        guard let input = source.baseAddress, let output = destination.baseAddress else { return nil }
-        var written = uLongf(destination.count)
-        let status = compress2(
-            output.assumingMemoryBound(to: Bytef.self), &written, input.assumingMemoryBound(to: Bytef.self),
-            uLong(source.count), Int32(level))
-        return status == Z_OK ? Int(written) : nil
-    }
+    /// libdeflate stores inputs of up to 55 − 4·level bytes without trying
+    /// to compress them, where zlib would compress; shorter streams therefore
+    /// use level 9, which stores only up to 19 bytes.
+    static let shortStream = 56
+    static let shortStreamLevel = 9
 
-    /// `uncompress`, which must produce exactly `destination.count` bytes.
-    static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer)
-        throws(SwKasError)
-    {
-        guard let input = source.baseAddress, let output = destination.baseAddress else {
-            throw .chunkFormat("ZLIB stream")
+    /// Compressors (one for the chunk's level, one for short streams) and a
+    /// decompressor, made on first use.
+    struct Contexts {
+        private var compressor: OpaquePointer?
+        private var compressorLevel = 0
+        private var shortCompressor: OpaquePointer?
+        private var decompressor: OpaquePointer?
+
+        /// `libdeflate_zlib_compress` at `level` (Blosc2 passes clevel 1-9
+        /// through unchanged); nil when the result does not fit.
+        mutating func compress(
+            _ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, level: Int
+        ) throws(SwKasError) -> Int? {
+            let chosen: OpaquePointer?
+            if source.count < ZlibCodec.shortStream && level < ZlibCodec.shortStreamLevel {
+                if shortCompressor == nil { shortCompressor = libdeflate_alloc_compressor(Int32(ZlibCodec.shortStreamLevel)) }
+                chosen = shortCompressor
+            } else {
+                if compressor == nil || compressorLevel != level {
+                    if let compressor { libdeflate_free_compressor(compressor) }
+                    compressor = Int32(exactly: level).flatMap { libdeflate_alloc_compressor($0) }
+                    compressorLevel = level
+                }
+                chosen = compressor
+            }
+            guard let chosen else { throw .noMemory }
+            guard let input = source.baseAddress, let output = destination.baseAddress else { return nil }
+            let written = libdeflate_zlib_compress(chosen, input, source.count, output, destination.count)
+            return written == 0 ? nil : written
         }
-        var produced = uLongf(destination.count)
-        let status = uncompress(
-            output.assumingMemoryBound(to: Bytef.self), &produced, input.assumingMemoryBound(to: Bytef.self),
-            uLong(source.count))
-        if status != Z_OK || produced != uLongf(destination.count) { throw .chunkFormat("ZLIB stream") }
+
+        /// `libdeflate_zlib_decompress`, which must produce exactly
+        /// `destination.count` bytes.
+        mutating func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer)
+            throws(SwKasError)
+        {
+            if decompressor == nil { decompressor = libdeflate_alloc_decompressor() }
+            guard let decompressor else { throw .noMemory }
+            guard let input = source.baseAddress, let output = destination.baseAddress else {
+                throw .chunkFormat("ZLIB stream")
+            }
+            // A nil actual-size pointer makes any other output size an error.
+            let status = libdeflate_zlib_decompress(
+                decompressor, input, source.count, output, destination.count, nil)
+            if status != LIBDEFLATE_SUCCESS { throw .chunkFormat("ZLIB stream") }
+        }
+
+        mutating func release() {
+            if let compressor { libdeflate_free_compressor(compressor) }
+            if let shortCompressor { libdeflate_free_compressor(shortCompressor) }
+            if let decompressor { libdeflate_free_decompressor(decompressor) }
+            compressor = nil
+            shortCompressor = nil
+            decompressor = nil
+        }
     }
 }
