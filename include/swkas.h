@@ -59,6 +59,14 @@ int swkas_version_number(void);
  */
 const char *swkas_strerror(int err);
 
+/**
+ * The message of the last error a swkas_* or kastore_* call returned on
+ * the calling thread, with details swkas_strerror cannot give (which field
+ * of a frame is malformed, which argument is out of range); "" before any.
+ * Valid until the thread's next failing call.
+ */
+const char *swkas_last_error_message(void);
+
 /* ---------------------------------------------------------------------- */
 /* kastore extensions                                                     */
 

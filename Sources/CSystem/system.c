@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -80,4 +82,19 @@ swkas_link_unnamed(int fd, const char *path)
     errno = EOPNOTSUPP;
     return -1;
 #endif
+}
+
+static __thread char *last_error_message;
+
+void
+swkas_set_last_error(const char *message)
+{
+    free(last_error_message);
+    last_error_message = message == NULL ? NULL : strdup(message);
+}
+
+const char *
+swkas_last_error_text(void)
+{
+    return last_error_message == NULL ? "" : last_error_message;
 }

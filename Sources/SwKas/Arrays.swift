@@ -70,7 +70,8 @@ private func store<Tuple, Element: FixedWidthInteger>(_ source: [Int], into tupl
 /// A C string argument as a Swift string.
 private func string(_ pointer: UnsafePointer<CChar>?) throws(SwKasError) -> String {
     guard let pointer else { throw .nullArgument }
-    return String(cString: pointer)
+    guard let text = String(validatingCString: pointer) else { throw .invalidArgument("names must be UTF-8") }
+    return text
 }
 
 extension ArraySpec {
@@ -80,7 +81,7 @@ extension ArraySpec {
         guard (0...Int(SWKAS_MAX_DIM)).contains(ndim) else { throw .invalidArgument("ndim") }
         self.init(
             shape: values(c.shape, count: ndim, as: Int64.self), itemsize: Int(c.itemsize),
-            dtype: c.dtype.map { String(cString: $0) }, chunks: values(c.chunks, count: ndim, as: Int32.self),
+            dtype: try c.dtype.map { (text) throws(SwKasError) in try string(text) }, chunks: values(c.chunks, count: ndim, as: Int32.self),
             blocks: values(c.blocks, count: ndim, as: Int32.self))
         compression = try ArrayCompression(c.cparams)
         guard c.nmeta >= 0, c.nmeta <= SWKAS_MAX_METALAYERS else { throw .invalidArgument("nmeta") }

@@ -1,4 +1,5 @@
 import CSwKas
+import CSystem
 import SwKasCore
 
 #if canImport(Glibc)
@@ -80,9 +81,15 @@ func cCall(_ body: () throws(SwKasError) -> Int32) -> Int32 {
     do throws(SwKasError) {
         return try body()
     } catch {
+        swkas_set_last_error(error.description)
         if case .io(let saved) = error { errno = saved }
         return error.code
     }
+}
+
+@c @implementation
+public func swkas_last_error_message() -> UnsafePointer<CChar>? {
+    swkas_last_error_text()
 }
 
 @c @implementation

@@ -194,6 +194,7 @@ kas_strerror = _declare("kas_strerror", _c, _int)
 kas_version = _declare("kas_version", kas_version_t)
 swkas_version = _declare("swkas_version", _c)
 swkas_strerror = _declare("swkas_strerror", _c, _int)
+swkas_last_error_message = _declare("swkas_last_error_message", _c)
 swkas_open_mmap = _declare("swkas_open_mmap", _int, _store_p, _c, _int)
 swkas_open_buffer = _declare("swkas_open_buffer", _int, _store_p, _vp, _size, _int)
 swkas_open_writer = _declare("swkas_open_writer", _int, _store_p, _int)
@@ -274,3 +275,8 @@ _IONBF = 2
 def strerror(code: int) -> str:
     """The library's message for an error code."""
     return swkas_strerror(code).decode("utf-8", "replace")
+
+
+def last_error_message() -> str:
+    """The library's detailed message for this thread's last failed call."""
+    return swkas_last_error_message().decode("utf-8", "replace")

@@ -68,7 +68,7 @@ def _check(code: int, path: Optional[bytes] = None) -> None:
         raise FileExistsError(errno.EEXIST, _abi.strerror(code), *filename)
     if code == _abi.KAS_ERR_ILLEGAL_OPERATION:
         raise ValueError("the array is read-only (opened with mode='r', or a caterva sparse directory)")
-    raise _ERRORS.get(code, ValueError)(_abi.strerror(code))
+    raise _ERRORS.get(code, ValueError)(_abi.last_error_message() or _abi.strerror(code))
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -734,7 +734,7 @@ class NDArray:
     @property
     def info(self) -> Info:
         """A report: type, itemsize, dtype, shape, chunks, blocks, codec, level, filters, and both ratios:
-        "Comp. ratio" is python-blosc2's (see `cratio`), "Caterva ratio" python-caterva's
+        "Ratio blosc2" is python-blosc2's (see `cratio`), "Ratio caterva" python-caterva's
         (nbytes / (cbytes + 32 per chunk))."""
         with self._reading() as handle:
             text, _ = _sized_output(_abi.swkas_array_info, handle)

@@ -196,14 +196,14 @@ def test_cratio_and_info():
     assert a.cratio == pytest.approx(a.nchunks * 32 * 32 * 8 / a.cbytes)
     info = dict(a.info_items)
     for key in ("Type", "Itemsize", "Dtype", "Shape", "Chunks", "Blocks", "Comp. codec", "Comp. level",
-                "Comp. filters", "Comp. ratio", "Caterva ratio"):
+                "Comp. filters", "Ratio blosc2", "Ratio caterva"):
         assert key in info
     assert info["Shape"] == "(100, 100)" and info["Dtype"] == "<f8" and info["Itemsize"] == "8"
     assert info["Comp. codec"] == "LZ4" and info["Comp. filters"] == "[SHUFFLE]"
-    assert float(info["Comp. ratio"].split()[0]) == pytest.approx(a.cratio, abs=0.01)
+    assert float(info["Ratio blosc2"].split()[0]) == pytest.approx(a.cratio, abs=0.01)
     caterva_ratio = a.nbytes / (a.cbytes + 32 * a.nchunks)
-    assert float(info["Caterva ratio"].split()[0]) == pytest.approx(caterva_ratio, abs=0.01)
-    assert "Caterva ratio" in repr(a.info) and "<table" in a.info._repr_html_()
+    assert float(info["Ratio caterva"].split()[0]) == pytest.approx(caterva_ratio, abs=0.01)
+    assert "Ratio caterva" in repr(a.info) and "<table" in a.info._repr_html_()
     assert swkas.zeros((100,), dtype="f8").cratio == 0.0  # no chunk stored (python-blosc2 says 0 too)
 
 

@@ -26,6 +26,11 @@ int swkas_open_unnamed(const char *directory, unsigned mode);
 /* Gives the unnamed file fd the name path (fails with EEXIST if it exists). */
 int swkas_link_unnamed(int fd, const char *path);
 
+/* The calling thread's last error message (copied; NULL clears it), and
+ * the text, "" when none. */
+void swkas_set_last_error(const char *message);
+const char *swkas_last_error_text(void);
+
 /* Initialises a reader-writer lock that lets a waiting writer in before new
  * readers (glibc prefers readers by default, which can starve a writer). */
 int swkas_rwlock_init_writer_preferring(pthread_rwlock_t *lock);

@@ -292,6 +292,7 @@ public final class NDArray: @unchecked Sendable {
         if stat(path.cString, &info) != 0 { throw .io(errno: errno) }
         if (info.st_mode & S_IFMT) == S_IFDIR {
             let framePath = path.appending("chunks.b2frame")
+            if stat(framePath.cString, &info) != 0 { throw .notAnArray }  // a directory, but no caterva array
             let file = try RandomAccessFile(opening: framePath, writable: false)
             let storage = FileFrameStorage(file, durable: durable, path: framePath)
             return try wrap(try Frame.open(storage, sparseDirectory: path), readOnly: true)
@@ -730,8 +731,8 @@ public final class NDArray: @unchecked Sendable {
             ("Shape", tuple(geometry.shape)), ("Chunks", tuple(geometry.chunks)), ("Blocks", tuple(geometry.blocks)),
             ("Comp. codec", compression.codec.description), ("Comp. level", "\(compression.clevel)"),
             ("Comp. filters", "[\(filters)]"),
-            ("Comp. ratio", Self.twoDecimals(stats.ratio) + " (python-blosc2: padded nbytes / cbytes)"),
-            ("Caterva ratio", Self.twoDecimals(stats.catervaRatio) + " (python-caterva: nbytes / (cbytes + 32 * nchunks))"),
+            ("Ratio blosc2", Self.twoDecimals(stats.ratio) + " (python-blosc2's cratio: padded nbytes / cbytes)"),
+            ("Ratio caterva", Self.twoDecimals(stats.catervaRatio) + " (python-caterva's: nbytes / (cbytes + 32 * nchunks))"),
         ]
         return rows.map { $0.0.padding(14) + ": " + $0.1 }.joined(separator: "\n") + "\n"
     }
