@@ -2260,6 +2260,25 @@ test_strerror(void)
     CHECK_INT(SWKAS_ERR_BAD_FRAME, -122);
 }
 
+/* swkas_last_error_message gives the detail of the thread's last failure. */
+static void
+test_last_error_message(void)
+{
+    swkas_array_params_t params;
+    swkas_array_t *array = NULL;
+    static const unsigned char not_a_frame[64] = { 0x9e, 0xa8, 'b', '2' };
+    swkas_array_params_init(&params);
+    params.ndim = 1;
+    params.shape[0] = 10;
+    params.chunks[0] = 4;
+    params.blocks[0] = 5;
+    CHECK_INT(swkas_array_zeros(&params, NULL, 0, &array), SWKAS_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(swkas_last_error_message(), "blocks larger than chunks") != NULL);
+    CHECK_INT(swkas_array_from_cframe(not_a_frame, sizeof not_a_frame, &array), SWKAS_ERR_BAD_FRAME);
+    CHECK(strstr(swkas_last_error_message(), "Malformed Blosc2 frame (") != NULL);
+    CHECK(array == NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* Threads.                                                           */
 
@@ -2992,6 +3011,7 @@ static const tu_test_t error_tests[] = {
     { "open_errors", test_open_errors },
     { "truncated_and_corrupted", test_truncated_and_corrupted },
     { "strerror", test_strerror },
+    { "last_error_message", test_last_error_message },
     { NULL, NULL },
 };
 
