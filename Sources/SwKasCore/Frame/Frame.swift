@@ -67,7 +67,8 @@ final class Frame {
         let count = header.chunkCount
         var locations: [ChunkLocation] = []
         if count > 0 {
-            if count > (trailerStart - indexStart) * 1_000_000 { throw .badFrame("chunk count") }
+            // The index decodes to 8 bytes per chunk, and a chunk holds at most maxNbytes.
+            if count > Blosc2ChunkHeader.maxNbytes / 8 { throw .badFrame("chunk count") }
             locations = try FrameIndex.decode(try storage.read(trailerStart - indexStart, at: indexStart), count: count)
             for case .stored(let offset) in locations
             where sparseDirectory == nil ? offset >= header.cbytes : offset > 0xFFFF_FFFF {

@@ -43,7 +43,9 @@ struct FrameHeader: Equatable {
 
     /// Number of chunks: nbytes / chunksize, rounded up.
     var chunkCount: Int {
-        nbytes > 0 && chunksize > 0 ? Int((nbytes + Int64(chunksize) - 1) / Int64(chunksize)) : 0
+        guard nbytes > 0, chunksize > 0 else { return 0 }
+        let size = Int64(chunksize)
+        return Int(nbytes / size + (nbytes % size == 0 ? 0 : 1))
     }
 
     /// The codec code (low nibble of the codec flags, or the udcodec byte when it says 6).

@@ -43,7 +43,8 @@ public struct ArrayGeometry: Sendable, Equatable {
         var itemCount = 1
         for axis in 0..<ndim {
             let (size, chunk, block) = (shape[axis], chunks[axis], blocks[axis])
-            if size < 0 { throw .invalidArgument("negative shape") }
+            // Bounded so that padded extents (size + chunk) cannot overflow.
+            if size < 0 || size > Int.max / 4 { throw .invalidArgument("shape out of range") }
             if chunk < 0 || block < 0 || chunk > Int(Int32.max) || block > Int(Int32.max) {
                 throw .invalidArgument("chunks and blocks must be 0 to 2^31-1")
             }
@@ -63,6 +64,7 @@ public struct ArrayGeometry: Sendable, Equatable {
             throw .invalidArgument("chunks larger than 2^31 - 33 bytes")
         }
         _ = try Self.product(itemCount, itemsize)
+        _ = try Self.product(chunkCount, chunkBytes)  // the frame's padded nbytes
         self.shape = shape
         self.chunks = chunks
         self.blocks = blocks

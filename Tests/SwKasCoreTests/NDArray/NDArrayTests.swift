@@ -135,6 +135,8 @@ struct GeometryTests {
         #expect(throws: SwKasError.self) {
             try ArrayGeometry(shape: [Int.max / 2, 4], chunks: [1 << 30, 4], blocks: [1, 1], itemsize: 8)
         }
+        #expect(throws: SwKasError.self) { try ArrayGeometry(shape: [1 << 40, 1], chunks: [1, 1 << 30], blocks: [1, 1], itemsize: 1) }
+        #expect(throws: SwKasError.self) { try ArrayGeometry(shape: [Int.max], chunks: [1000], blocks: [10], itemsize: 1) }
         let array = try makeArray(shape: [4], chunks: [2], blocks: [1], data: [1, 2, 3, 4])
         #expect(throws: SwKasError.self) { try array.getSlice([StridedRange(start: 3, stop: 2)]) }
         #expect(throws: SwKasError.self) { try array.getSlice([StridedRange(start: 0, stop: 5)]) }
