@@ -65,7 +65,9 @@ final class FileFrameStorage: FrameStorage {
 
     func mapped(length: Int) -> UnsafeRawBufferPointer? {
         mappingLock.withLock {
-            if mapping == nil { mapping = try? MappedFile(fd: file.fd, length: length) }
+            // Frames up to 1 GiB are mapped whole up front (pages already in the page
+            // cache cost one call instead of a fault each); larger ones fault on demand.
+            if mapping == nil { mapping = try? MappedFile(fd: file.fd, length: length, populate: length <= 1 << 30) }
             guard let bytes = mapping?.bytes, bytes.count >= length else { return nil }
             return bytes
         }

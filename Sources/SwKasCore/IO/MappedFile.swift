@@ -37,13 +37,18 @@ package final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
-    /// Maps the first `length` bytes of the open file `fd` (which stays open).
-    package init(fd: Int32, length: Int) throws(SwKasError) {
+    /// Maps the first `length` bytes of the open file `fd` (which stays open);
+    /// `populate` maps every page now instead of faulting them in one by one.
+    package init(fd: Int32, length: Int, populate: Bool = false) throws(SwKasError) {
         if length <= 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        let address = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0)
+        var flags = MAP_SHARED
+        #if os(Linux)
+        if populate { flags |= MAP_POPULATE }
+        #endif
+        let address = mmap(nil, length, PROT_READ, flags, fd, 0)
         guard let address, address != MAP_FAILED else { throw .io(errno: errno) }
         bytes = UnsafeRawBufferPointer(start: address, count: length)
     }

@@ -84,6 +84,8 @@ public struct ArrayStats: Sendable, Equatable {
 /// whole call.
 public final class NDArray: @unchecked Sendable {
     private let lock = ReadWriteLock()
+    /// Chunk buffers reused across calls.
+    private let pool = WorkerPool()
     private var frame: Frame
     public private(set) var geometry: ArrayGeometry
     public let dtype: String
@@ -388,9 +390,14 @@ public final class NDArray: @unchecked Sendable {
             guard destination.count >= needed, let result = destination.baseAddress else { throw .bufferTooSmall }
             let target = UncheckedSendable(result)
             let parts = try chunkParts(selection)
+            // Threads pay off only for a few MB of blocks: a small window is faster on one.
+            let blockCount = parts.reduce(0) { $0 + $1.1.blocks(geometry).count }
+            let threads = blockCount * geometry.blockBytes >= 2 << 20 ? compression.nthreads : 1
             // Several chunks and threads: one chunk per worker at a time; one chunk: its blocks in parallel.
-            let perChunk = parts.count > 1 ? 1 : compression.nthreads
-            try ChunkWorkers.run(parts.count, threads: compression.nthreads / perChunk) { (worker, position) throws(SwKasError) in
+            let perChunk = parts.count > 1 ? 1 : threads
+            let workers = try pool.take(Swift.min(parts.count, threads / perChunk), chunkBytes: geometry.chunkBytes)
+            defer { pool.give(workers) }
+            try ChunkWorkers.run(parts.count, workers: workers) { (worker, position) throws(SwKasError) in
                 let (index, part) = parts[position]
                 if try decodeChunk(index, part: part, into: worker.scratch, compressed: worker.compressed, threads: perChunk) {
                     part.copy(
@@ -399,7 +406,7 @@ public final class NDArray: @unchecked Sendable {
                 } else {
                     part.zeroResult(target.value, selection: selection, itemsize: geometry.itemsize)
                 }
-            } makeWorker: { () throws(SwKasError) in try ChunkWorker(chunkBytes: geometry.chunkBytes) }
+            }
         }
     }
 
@@ -519,22 +526,23 @@ public final class NDArray: @unchecked Sendable {
         let workerCount = Swift.max(1, compression.nthreads / perChunk)
         var parameters = Self.chunkParameters(geometry, compression)
         parameters.nthreads = perChunk
-        let workers = try (0..<workerCount).map { _ throws(SwKasError) in try ChunkWorker(chunkBytes: geometry.chunkBytes) }
-        let shared = UncheckedSendable((workers, UnsafeMutableRawPointer(mutating: input)))
+        let workers = try pool.take(workerCount, chunkBytes: geometry.chunkBytes)
+        defer { pool.give(workers) }
+        let items = UncheckedSendable(UnsafeMutableRawPointer(mutating: input))
         // Batches of one chunk per worker: built and compressed in parallel, appended in order.
         for batchStart in stride(from: 0, to: parts.count, by: workerCount) {
             let batch = Array(parts[batchStart..<Swift.min(batchStart + workerCount, parts.count)])
-            try ChunkWorkers.run(batch.count, threads: workerCount) { (_, position) throws(SwKasError) in
-                let worker = shared.value.0[position]
+            try ChunkWorkers.run(batch.count, workers: workers) { (_, position) throws(SwKasError) in
+                let worker = workers[position]
                 let (index, part) = batch[position]
                 let decoded = part.coversChunk
                     ? false : try decodeChunk(index, part: nil, into: worker.scratch, compressed: worker.compressed, threads: perChunk)
                 if !decoded && !(part.coversChunk && isUnpadded(index)) { worker.scratch.zero() }
                 part.copy(
-                    chunk: worker.scratch.base, result: shared.value.1, selection: selection, itemsize: geometry.itemsize,
+                    chunk: worker.scratch.base, result: items.value, selection: selection, itemsize: geometry.itemsize,
                     toResult: false)
                 try worker.compress(parameters)
-            } makeWorker: { () throws(SwKasError) in () }
+            }
             for (position, (index, _)) in batch.enumerated() { locations[index] = try append(workers[position]) }
         }
     }
@@ -796,21 +804,20 @@ final class ChunkWorker {
 /// Runs jobs over chunks on up to `threads` workers (the calling thread is
 /// one), each worker taking the next job and keeping its own state.
 enum ChunkWorkers {
+    /// Runs `job(worker, position)` for positions 0..<count, on as many
+    /// threads as there are `workers` (each thread uses its own).
     static func run<State>(
-        _ count: Int, threads: Int, _ job: (State, Int) throws(SwKasError) -> Void,
-        makeWorker: () throws(SwKasError) -> State
+        _ count: Int, workers: [State], _ job: (State, Int) throws(SwKasError) -> Void
     ) throws(SwKasError) {
-        let workerCount = Swift.max(1, Swift.min(threads, count))
-        if workerCount == 1 {
-            let state = try makeWorker()
-            for position in 0..<count { try job(state, position) }
+        let workerCount = Swift.max(1, Swift.min(workers.count, count))
+        if workerCount == 1, let only = workers.first {
+            for position in 0..<count { try job(only, position) }
             return
         }
-        let states = try (0..<workerCount).map { _ throws(SwKasError) in try makeWorker() }
         let failure = FirstFailure()
         let next = JobCounter()
         withoutActuallyEscaping(job) { job in
-            let shared = UncheckedSendable((job, states))
+            let shared = UncheckedSendable((job, workers))
             DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
                 while let position = next.take(below: count) {
                     do throws(SwKasError) { try shared.value.0(shared.value.1[worker], position) } catch {
@@ -821,6 +828,31 @@ enum ChunkWorkers {
             }
         }
         try failure.rethrow()
+    }
+}
+
+/// Chunk workers kept between calls, so reads reuse buffers whose pages
+/// are already mapped instead of allocating a chunk's worth each time.
+final class WorkerPool: @unchecked Sendable {
+    private var idle: [ChunkWorker] = []
+    private let lock = PthreadMutex()
+    /// Idle workers kept at most.
+    private static let limit = 4
+
+    /// `count` workers for chunks of `chunkBytes`.
+    func take(_ count: Int, chunkBytes: Int) throws(SwKasError) -> [ChunkWorker] {
+        var taken: [ChunkWorker] = lock.withLock {
+            idle.removeAll { $0.scratch.count != chunkBytes }
+            let reused = Array(idle.suffix(count))
+            idle.removeLast(reused.count)
+            return reused
+        }
+        while taken.count < count { taken.append(try ChunkWorker(chunkBytes: chunkBytes)) }
+        return taken
+    }
+
+    func give(_ workers: [ChunkWorker]) {
+        lock.withLock { idle = Array((idle + workers).suffix(Self.limit)) }
     }
 }
 
