@@ -18,7 +18,6 @@ faster. Files go to --dir (default: a new temporary directory, removed at the en
 Results are checked (the values read equal the data written) outside the timed intervals.
 """
 import argparse
-import ctypes
 import os
 import shutil
 import statistics
@@ -166,18 +165,12 @@ def run(args):
              caterva.__version__))
     print("float64 %d x %d (%.0f MB), chunks %s, blocks %s, LZ4 clevel %d + SHUFFLE; files in %s"
           % (n, n, size_mb, chunks, blocks, CLEVEL, args.dir))
-    # Every full read returns a new 800 MB array. Fresh pages cost the kernel time (page faults,
-    # and assembling huge pages: 0.5 to 2 s here, varying run to run), which would land on
-    # whichever library happens to allocate. So the process keeps freed memory (glibc: no mmap
-    # for large blocks, no trimming) and the first allocation is touched up front: then a read
-    # times the library's own work. It applies to all three libraries alike.
-    libc = ctypes.CDLL(None)
-    libc.mallopt(-4, 0)            # M_MMAP_MAX: large blocks come from the heap
-    libc.mallopt(-1, 1 << 62)      # M_TRIM_THRESHOLD: never give freed memory back
-    warm = [np.empty_like(data) for _ in range(3)]
-    for block in warm:
-        block[...] = 0
-    del warm, block
+    # The first large allocation a process touches pays for the kernel assembling huge pages
+    # (about 2 s for 800 MB here); pay it once up front so it lands on no library's row. Later
+    # fresh pages still cost each full read some page faults, varying run to run: use --reps.
+    warm = np.empty_like(data)
+    warm[...] = 0
+    del warm
     rows = []
     for threads in (1, 2):
         sides = [Blosc2Side(threads), CatervaSide(threads), SwkasSide(threads)]
@@ -263,7 +256,7 @@ def run(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=10000, help="items per side (default 10000)")
-    parser.add_argument("--reps", type=int, default=3, help="full writes/reads per library (default 3)")
+    parser.add_argument("--reps", type=int, default=5, help="full writes/reads per library (default 5)")
     parser.add_argument("--windows", type=int, default=200, help="100 x 100 window reads per library")
     parser.add_argument("--dir", default=None, help="scratch directory (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the files")

@@ -147,6 +147,31 @@ struct BlockDecoder {
         } }
     }
 
+    /// Decodes `blocks` (block numbers) to their places in `output`, which
+    /// spans the whole chunk, on one `worker` the caller may keep for the next
+    /// chunk. Under DELTA, block 0 is decoded too (it is every block's reference).
+    func decode(blocks: [Int], into output: UnsafeMutableRawBufferPointer, worker: BlockWorker) throws(SwKasError) {
+        let blocksize = header.blocksize
+        let blockCount = header.blockCount
+        let (table, overflow) = (4 * blockCount).addingReportingOverflow(header.headerSize)
+        if overflow || table > header.cbytes { throw .chunkFormat("bstarts") }
+        guard output.count >= header.nbytes, let base = output.baseAddress else { throw .bufferTooSmall }
+        func place(_ block: Int) -> UnsafeMutableRawBufferPointer {
+            let start = block * blocksize
+            return UnsafeMutableRawBufferPointer(start: base + start, count: Swift.min(blocksize, header.nbytes - start))
+        }
+        var reference: UnsafeRawBufferPointer?
+        if header.filters.contains(.delta) && blockCount > 0 {
+            let first = place(0)
+            try decodeBlock(0, into: first, worker: worker, reference: nil, streaming: false)
+            reference = UnsafeRawBufferPointer(first)
+        }
+        for block in blocks where !(block == 0 && reference != nil) {
+            guard block >= 0, block < blockCount else { throw .invalidArgument("block \(block) outside the chunk") }
+            try decodeBlock(block, into: place(block), worker: worker, reference: reference, streaming: false)
+        }
+    }
+
     /// Decodes block `index` into `target` (exactly the block's size),
     /// with streaming stores in the last filter step if `streaming`.
     private func decodeBlock(

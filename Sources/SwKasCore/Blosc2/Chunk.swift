@@ -265,6 +265,19 @@ public enum Blosc2Chunk {
         return length
     }
 
+    /// Decodes `blocks` of `chunk` to their places in `destination` (the
+    /// chunk's nbytes at least) on one `worker`, reused across calls.
+    static func decompressBlocks(
+        _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, blocks: [Int],
+        into destination: UnsafeMutableRawBufferPointer, worker: BlockWorker
+    ) throws(SwKasError) {
+        guard header.special == .none, !header.isMemcpyed else {
+            try decodeRange(chunk, header, bytes: 0..<header.nbytes, into: destination, nthreads: 1)
+            return
+        }
+        try BlockDecoder(chunk: chunk, header: header).decode(blocks: blocks, into: destination, worker: worker)
+    }
+
     /// Writes chunk bytes `range` to the start of `destination`.
     private static func decodeRange(
         _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, bytes range: Range<Int>,

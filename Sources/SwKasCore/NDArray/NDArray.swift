@@ -399,7 +399,7 @@ public final class NDArray: @unchecked Sendable {
             defer { pool.give(workers) }
             try ChunkWorkers.run(parts.count, workers: workers) { (worker, position) throws(SwKasError) in
                 let (index, part) = parts[position]
-                if try decodeChunk(index, part: part, into: worker.scratch, compressed: worker.compressed, threads: perChunk) {
+                if try decodeChunk(index, part: part, into: worker, threads: perChunk) {
                     part.copy(
                         chunk: worker.scratch.base, result: target.value, selection: selection,
                         itemsize: geometry.itemsize, toResult: true)
@@ -445,14 +445,16 @@ public final class NDArray: @unchecked Sendable {
     /// Decodes what `part` needs of chunk `index` into `scratch` (all of it
     /// without a part); false when the chunk reads as zeros and nothing was
     /// written. `compressed` holds the chunk's bytes meanwhile.
-    private func decodeChunk(
-        _ index: Int, part: ChunkPart?, into scratch: ChunkBuffer, compressed: CompressedChunkBuffer, threads: Int
-    ) throws(SwKasError) -> Bool {
+    private func decodeChunk(_ index: Int, part: ChunkPart?, into worker: ChunkWorker, threads: Int) throws(SwKasError)
+        -> Bool
+    {
+        let scratch = worker.scratch
         let blockCount = geometry.blockGrid.reduce(1, *)
         let blocks = part?.blocks(geometry)
         let partial = blocks.map { $0.count < blockCount } ?? false
         let loaded = try frame.loadChunk(
-            index, blocks: partial ? blocks : nil, blockBytes: geometry.blockBytes, blockCount: blockCount, into: compressed)
+            index, blocks: partial ? blocks : nil, blockBytes: geometry.blockBytes, blockCount: blockCount,
+            into: worker.compressed)
         switch loaded {
         case .special(.nan):
             guard geometry.itemsize == 4 || geometry.itemsize == 8 else {
@@ -467,7 +469,7 @@ public final class NDArray: @unchecked Sendable {
             let header = try Blosc2ChunkHeader.parse(bytes)
             if header.nbytes != geometry.chunkBytes { throw .badFrame("chunk \(index) size") }
             if header.special == .zeros || header.special == .uninitialized { return false }
-            try decodeBlocks(bytes, header, blocks: partial ? blocks : nil, into: scratch, threads: threads)
+            try decodeBlocks(bytes, header, blocks: partial ? blocks : nil, into: worker, threads: threads)
             return true
         }
     }
@@ -475,11 +477,19 @@ public final class NDArray: @unchecked Sendable {
     /// Decodes `blocks` (all blocks when nil, or when byte ranges cannot be
     /// used) into their places in `scratch`.
     private func decodeBlocks(
-        _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, blocks: [Int]?, into scratch: ChunkBuffer,
+        _ chunk: UnsafeRawBufferPointer, _ header: Blosc2ChunkHeader, blocks: [Int]?, into worker: ChunkWorker,
         threads: Int
     ) throws(SwKasError) {
         let blockBytes = geometry.blockBytes
-        guard let blocks, header.special == .none, !header.isMemcpyed, blockBytes % header.typesize == 0 else {
+        let scratch = worker.scratch
+        let regular = header.special == .none && !header.isMemcpyed && header.blocksize == blockBytes
+        if threads == 1 && regular {
+            // One thread: the worker's block decoder and its buffers serve every chunk.
+            try Blosc2Chunk.decompressBlocks(
+                chunk, header, blocks: blocks ?? Array(0..<header.blockCount), into: scratch.buffer, worker: worker.blocks)
+            return
+        }
+        guard let blocks, regular, blockBytes % header.typesize == 0 else {
             try Blosc2Chunk.decompress(chunk, into: scratch.buffer, nthreads: threads)
             return
         }
@@ -536,7 +546,7 @@ public final class NDArray: @unchecked Sendable {
                 let worker = workers[position]
                 let (index, part) = batch[position]
                 let decoded = part.coversChunk
-                    ? false : try decodeChunk(index, part: nil, into: worker.scratch, compressed: worker.compressed, threads: perChunk)
+                    ? false : try decodeChunk(index, part: nil, into: worker, threads: perChunk)
                 if !decoded && !(part.coversChunk && isUnpadded(index)) { worker.scratch.zero() }
                 part.copy(
                     chunk: worker.scratch.base, result: items.value, selection: selection, itemsize: geometry.itemsize,
@@ -576,9 +586,8 @@ public final class NDArray: @unchecked Sendable {
             let old = geometry
             let new = try ArrayGeometry(shape: shape, chunks: old.chunks, blocks: old.blocks, itemsize: old.itemsize)
             let parameters = Self.chunkParameters(new, compression)
-            let scratch = try ChunkBuffer(new.chunkBytes)
+            let reader = try ChunkWorker(chunkBytes: new.chunkBytes)
             let kept = try ChunkWorker(chunkBytes: new.chunkBytes)
-            let compressed = CompressedChunkBuffer()
             var locations = [ChunkLocation](repeating: .special(.zeros), count: new.chunkCount)
             for index in 0..<new.chunkCount {
                 let coordinates = new.chunkCoordinates(index)
@@ -591,8 +600,7 @@ public final class NDArray: @unchecked Sendable {
                 let changes = (0..<new.ndim).contains {
                     new.validRange(ofChunk: coordinates, axis: $0).count != old.validRange(ofChunk: coordinates, axis: $0).count
                 }
-                guard changes, try decodeChunk(oldIndex, part: nil, into: scratch, compressed: compressed, threads: compression.nthreads)
-                else { continue }
+                guard changes, try decodeChunk(oldIndex, part: nil, into: reader, threads: compression.nthreads) else { continue }
                 let ranges = (0..<new.ndim).map { axis in
                     let valid = new.validRange(ofChunk: coordinates, axis: axis)
                     let kept = Swift.min(valid.count, old.validRange(ofChunk: coordinates, axis: axis).count)
@@ -606,7 +614,7 @@ public final class NDArray: @unchecked Sendable {
                 var box = [UInt8](repeating: 0, count: selection.itemCount * new.itemsize)
                 box.withUnsafeMutableBytes { result in
                     guard let base = result.baseAddress else { return }
-                    part.copy(chunk: scratch.base, result: base, selection: selection, itemsize: new.itemsize, toResult: true)
+                    part.copy(chunk: reader.scratch.base, result: base, selection: selection, itemsize: new.itemsize, toResult: true)
                     kept.scratch.zero()
                     part.copy(chunk: kept.scratch.base, result: base, selection: selection, itemsize: new.itemsize, toResult: false)
                 }
@@ -784,6 +792,8 @@ private func removeTree(_ path: SystemPath) throws(SwKasError) {
 final class ChunkWorker {
     let scratch: ChunkBuffer
     let compressed = CompressedChunkBuffer()
+    /// Codec contexts and filter buffers for decoding blocks one at a time.
+    let blocks = BlockWorker()
     private let output: ChunkBuffer
     private var outputSize = 0
 
