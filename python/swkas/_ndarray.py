@@ -38,7 +38,7 @@ _INT32_MAX = 2**31 - 1
 _INT64_MAX = 2**63 - 1
 _CREATE_KEYWORDS = frozenset({
     "chunks", "blocks", "urlpath", "contiguous", "mode", "codec", "clevel", "filters", "filtersmeta", "nthreads",
-    "usedict", "meta"})
+    "usedict", "meta", "durable"})
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -840,7 +840,7 @@ class NDArray:
 # Parameters and constructors
 
 def _storage(kwargs: Dict[str, Any]) -> Tuple[Optional[bytes], int]:
-    """The urlpath and creation flags of the keywords (urlpath, contiguous, mode)."""
+    """The urlpath and creation flags of the keywords (urlpath, contiguous, mode, durable)."""
     urlpath = kwargs.get("urlpath")
     path = None if urlpath is None else _path(urlpath)
     if path is not None and kwargs.get("contiguous", True) is False:
@@ -850,7 +850,10 @@ def _storage(kwargs: Dict[str, Any]) -> Tuple[Optional[bytes], int]:
     if mode not in ("a", "w"):
         raise ValueError("mode must be 'a' (fail if the file exists) or 'w' (overwrite) to create an array, "
                          "got %r" % (mode,))
-    return path, _abi.SWKAS_ARRAY_OVERWRITE if mode == "w" else 0
+    flags = _abi.SWKAS_ARRAY_OVERWRITE if mode == "w" else 0
+    if not kwargs.get("durable", True):
+        flags |= _abi.SWKAS_ARRAY_NOT_DURABLE
+    return path, flags
 
 
 def _apply(params: _abi.swkas_array_params_t, kwargs: Dict[str, Any]) -> None:
@@ -921,7 +924,8 @@ def empty(shape: Any, itemsize: Optional[int] = None, *, dtype: Any = None, **kw
     Keywords: chunks, blocks (automatic when omitted), urlpath (None: in memory), mode ('a': fail if
     urlpath exists, 'w': overwrite), contiguous (True only), codec (Codec.LZ4), clevel (5), filters
     ([Filter.SHUFFLE]), filtersmeta ([0]) (both right-aligned into 6 slots), nthreads (1), meta
-    ({name: bytes}). Without dtype, items are `|S{itemsize}` bytes.
+    ({name: bytes}), durable (True: fsync on creation and every update; False: still atomic if the
+    process dies, not if the machine loses power). Without dtype, items are `|S{itemsize}` bytes.
     """
     return _create(shape, _user_dtype(itemsize, dtype), kwargs, _abi.swkas_array_empty)
 
@@ -964,14 +968,15 @@ def copy(array: NDArray, **kwargs: Any) -> NDArray:
     return array.copy(**kwargs)
 
 
-def open(urlpath: PathLike, mode: str = "a") -> NDArray:
+def open(urlpath: PathLike, mode: str = "a", durable: bool = True) -> NDArray:
     """Opens a b2nd (swkas, python-blosc2) or caterva (contiguous or sparse directory) array.
-    mode 'r' opens read-only; a missing path raises FileNotFoundError."""
+    mode 'r' opens read-only; a missing path raises FileNotFoundError. With durable=False,
+    updates skip fsync: still atomic if the process dies, not if the machine loses power."""
     if mode not in ("r", "a"):
         raise ValueError("mode must be 'r' or 'a', got %r" % (mode,))
     path = _path(urlpath)
     output = _NewHandle()
-    flags = _abi.SWKAS_ARRAY_READONLY if mode == "r" else 0
+    flags = (_abi.SWKAS_ARRAY_READONLY if mode == "r" else 0) | (0 if durable else _abi.SWKAS_ARRAY_NOT_DURABLE)
     _check(_abi.swkas_array_open(path, flags, ctypes.byref(output)), path)
     return NDArray(output, path)
 

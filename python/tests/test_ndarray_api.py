@@ -725,3 +725,18 @@ def test_close_waits_for_readers():
     for thread in threads:
         thread.join()
     assert outcomes == ["operation on a closed array"] * 4
+
+
+def test_durable_keyword(tmp_path):
+    """durable=False skips fsync but keeps the same file and the same atomic updates."""
+    path = tmp_path / "d.b2nd"
+    with swkas.asarray(np.arange(20.0), urlpath=path, chunks=(8,), blocks=(4,), durable=False) as a:
+        a[3:7] = -1.0
+    with swkas.open(path, durable=False) as a:
+        a[0] = 5.0
+        expected = np.arange(20.0)
+        expected[3:7] = -1.0
+        expected[0] = 5.0
+        np.testing.assert_array_equal(a[...], expected)
+    with pytest.raises(TypeError):
+        swkas.open(path, durable=False, bogus=1)
