@@ -118,16 +118,20 @@ class CatervaSide:
 
 class SwkasSide:
     name = "swkas"
+    #: fsync on creation and every update (swkas's default); --no-durable matches the references,
+    #: which never fsync (updates stay atomic if the process dies).
+    durable = True
 
     def __init__(self, threads):
         self.threads = threads
 
     def write(self, path, data, chunks, blocks):
         swkas.asarray(data, urlpath=path, mode="w", chunks=chunks, blocks=blocks, codec=swkas.Codec.LZ4,
-                      clevel=CLEVEL, filters=[swkas.Filter.SHUFFLE], filtersmeta=[0], nthreads=self.threads).close()
+                      clevel=CLEVEL, filters=[swkas.Filter.SHUFFLE], filtersmeta=[0], nthreads=self.threads,
+                      durable=self.durable).close()
 
     def open(self, path):
-        h = swkas.open(path, mode="a")
+        h = swkas.open(path, mode="a", durable=self.durable)
         h.nthreads = self.threads  # the frame stores no thread count worth trusting; set it per handle
         return h
 
@@ -165,6 +169,8 @@ def run(args):
              caterva.__version__))
     print("float64 %d x %d (%.0f MB), chunks %s, blocks %s, LZ4 clevel %d + SHUFFLE; files in %s"
           % (n, n, size_mb, chunks, blocks, CLEVEL, args.dir))
+    print("swkas %s" % ("fsyncs every write and set (durable, its default)" if SwkasSide.durable
+                         else "skips fsync (--no-durable), as the references always do"))
     # The first large allocation a process touches pays for the kernel assembling huge pages
     # (about 2 s for 800 MB here); pay it once up front so it lands on no library's row. Later
     # fresh pages still cost each full read some page faults, varying run to run: use --reps.
@@ -256,6 +262,8 @@ def run(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=10000, help="items per side (default 10000)")
+    parser.add_argument("--no-durable", action="store_true",
+                        help="swkas skips fsync, as python-blosc2 and caterva always do (default: swkas fsyncs)")
     parser.add_argument("--reps", type=int, default=5, help="full writes/reads per library (default 5)")
     parser.add_argument("--windows", type=int, default=200, help="100 x 100 window reads per library")
     parser.add_argument("--dir", default=None, help="scratch directory (default: a temporary one)")
@@ -263,6 +271,7 @@ def main():
     args = parser.parse_args()
     if args.size < 100:
         parser.error("--size must be at least 100")
+    SwkasSide.durable = not args.no_durable
     made = args.dir is None
     if made:
         args.dir = tempfile.mkdtemp(prefix="swkas-ndbench-")
