@@ -23,34 +23,26 @@ package final class MappedFile: @unchecked Sendable {
         if fstat(fd, &info) != 0 { throw .io(errno: errno) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw .io(errno: EISDIR) }
         guard let size = Int(exactly: info.st_size), size >= 0 else { throw .noMemory }
-        if size == 0 || (info.st_mode & S_IFMT) != S_IFREG {
-            // Nothing to map (or not mappable): an empty view.
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            return
-        }
-        var flags = MAP_SHARED
-        #if os(Linux)
-        if populate { flags |= MAP_POPULATE }
-        #endif
-        let address = mmap(nil, size, PROT_READ, flags, fd, 0)
-        guard let address, address != MAP_FAILED else { throw .io(errno: errno) }
-        bytes = UnsafeRawBufferPointer(start: address, count: size)
+        // An empty file, or one that cannot be mapped (a FIFO, a device): an empty view.
+        bytes = try Self.map(fd: fd, length: (info.st_mode & S_IFMT) == S_IFREG ? size : 0, populate: populate)
     }
 
     /// Maps the first `length` bytes of the open file `fd` (which stays open);
     /// `populate` maps every page now instead of faulting them in one by one.
     package init(fd: Int32, length: Int, populate: Bool = false) throws(SwKasError) {
-        if length <= 0 {
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            return
-        }
+        bytes = try Self.map(fd: fd, length: length, populate: populate)
+    }
+
+    /// A read-only shared mapping of `length` bytes of `fd` (empty for 0).
+    private static func map(fd: Int32, length: Int, populate: Bool) throws(SwKasError) -> UnsafeRawBufferPointer {
+        if length <= 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
         var flags = MAP_SHARED
         #if os(Linux)
         if populate { flags |= MAP_POPULATE }
         #endif
         let address = mmap(nil, length, PROT_READ, flags, fd, 0)
         guard let address, address != MAP_FAILED else { throw .io(errno: errno) }
-        bytes = UnsafeRawBufferPointer(start: address, count: length)
+        return UnsafeRawBufferPointer(start: address, count: length)
     }
 
     deinit {
