@@ -21,6 +21,17 @@ final class Scratch {
         }
         return UnsafeMutableRawBufferPointer(start: base, count: count)
     }
+
+    /// At least `count` bytes, keeping what the buffer held (chunk loading
+    /// reads a chunk's head before it knows the chunk's size).
+    func growing(_ count: Int) throws(SwKasError) -> UnsafeMutableRawPointer {
+        if count > capacity || base == nil {
+            base = try RawMemory.reallocate(base, Swift.max(count, 1))
+            capacity = count
+        }
+        guard let base else { throw .noMemory }
+        return base
+    }
 }
 
 /// One worker's state: codec contexts and scratch for filters and streams.

@@ -294,7 +294,7 @@ public enum Blosc2Chunk {
             memset(output, 0, range.count)
             return
         case .nan:
-            fillPattern(output, range, pattern: header.typesize == 4 ? [0, 0, 0xC0, 0x7F] : [0, 0, 0, 0, 0, 0, 0xF8, 0x7F])
+            fillPattern(output, range, pattern: nanPattern(typesize: header.typesize))
             return
         case .value:
             let value = Array(UnsafeRawBufferPointer(rebasing: chunk[header.headerSize..<header.cbytes]))
@@ -310,8 +310,14 @@ public enum Blosc2Chunk {
         try BlockDecoder(chunk: chunk, header: header).decode(range, into: output, threads: nthreads)
     }
 
+    /// A little-endian quiet NaN of 4 or 8 bytes (special NaN chunks; the
+    /// header parser admits no other typesize for them).
+    static func nanPattern(typesize: Int) -> [UInt8] {
+        typesize == 4 ? [0, 0, 0xC0, 0x7F] : [0, 0, 0, 0, 0, 0, 0xF8, 0x7F]
+    }
+
     /// Fills `output` with the repeating `pattern` as seen from chunk offset `range.lowerBound`.
-    private static func fillPattern(_ output: UnsafeMutableRawPointer, _ range: Range<Int>, pattern: [UInt8]) {
+    static func fillPattern(_ output: UnsafeMutableRawPointer, _ range: Range<Int>, pattern: [UInt8]) {
         let period = pattern.count
         for index in 0..<range.count {
             output.storeBytes(of: pattern[(range.lowerBound + index) % period], toByteOffset: index, as: UInt8.self)
@@ -380,15 +386,15 @@ package final class PthreadMutex: @unchecked Sendable {
     }
 }
 
-/// Hands out block indices 0..<count in order, one at a time.
-final class BlockQueue: @unchecked Sendable {
+/// Hands out job indices 0..<count in order, one at a time.
+final class JobQueue: @unchecked Sendable {
     private var next = 0
     private let count: Int
     private let lock = PthreadMutex()
 
     init(count: Int) { self.count = count }
 
-    /// The next block nobody has taken, or nil when all are taken.
+    /// The next job nobody has taken, or nil when all are taken.
     func take() -> Int? {
         lock.withLock {
             guard next < count else { return nil }
@@ -403,23 +409,37 @@ final class BlockQueue: @unchecked Sendable {
 /// takes the next block when it is done with one, so a worker that the OS
 /// delays (other processes on the cores) does not hold up the others.
 enum Workers {
+    /// Runs a job per block on up to `threads` workers, each with its own
+    /// `BlockWorker` (codec contexts and scratch buffers).
     static func run(
         blocks: Int, threads: Int, _ job: (BlockWorker, Int) throws(SwKasError) -> Void
     ) throws(SwKasError) {
         let workerCount = Swift.max(1, Swift.min(threads, blocks))
-        if workerCount == 1 {
-            let worker = BlockWorker()
-            for block in 0..<blocks { try job(worker, block) }
+        try run(blocks, workers: (0..<workerCount).map { _ in BlockWorker() }, job)
+    }
+
+    /// Runs `job(worker, position)` for positions 0..<count, on one thread
+    /// per element of `workers` (the calling thread is one of them), each
+    /// thread taking the next free position.
+    static func run<State>(
+        _ count: Int, workers: [State], _ job: (State, Int) throws(SwKasError) -> Void
+    ) throws(SwKasError) {
+        let workerCount = Swift.min(workers.count, count)
+        if workerCount <= 1 {
+            guard let only = workers.first else {
+                if count > 0 { throw .generic }  // jobs but no worker: a caller's bug
+                return
+            }
+            for position in 0..<count { try job(only, position) }
             return
         }
         let failure = FirstFailure()
-        let queue = BlockQueue(count: blocks)
+        let queue = JobQueue(count: count)
         withoutActuallyEscaping(job) { job in
-            let shared = UncheckedSendable(job)
-            DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
-                let worker = BlockWorker()
-                while let block = queue.take() {
-                    do throws(SwKasError) { try shared.value(worker, block) } catch {
+            let shared = UncheckedSendable((job, workers))
+            DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
+                while let position = queue.take() {
+                    do throws(SwKasError) { try shared.value.0(shared.value.1[worker], position) } catch {
                         failure.record(error)
                         return
                     }

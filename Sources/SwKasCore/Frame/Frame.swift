@@ -100,12 +100,7 @@ final class Frame {
         case .special(let kind):
             return .special(kind)
         case .stored(let offset):
-            if let directory = sparseDirectory { return .stored(try sparseChunk(number: offset, in: directory)) }
-            let limit = Int(header.cbytes) - offset
-            guard limit >= 16 else { throw .badFrame("chunk past the chunks region") }
-            let cbytes = try storedChunkSize(offset: offset)
-            guard cbytes <= limit else { throw .badFrame("chunk past the chunks region") }
-            return .stored(try storage.read(cbytes, at: header.headerLength + offset))
+            return .stored(try storedChunk(offset: offset, regionEnd: Int(header.cbytes)))
         }
     }
 
@@ -242,17 +237,28 @@ final class Frame {
         return copy
     }
 
-    /// A stored chunk's bytes by offset (committed or appended).
-    private func storedChunk(offset: Int) throws(SwKasError) -> [UInt8] {
+    /// A stored chunk's bytes by offset. A committed chunk must end within
+    /// `regionEnd` (the chunks region); an appended one has no such bound (nil).
+    private func storedChunk(offset: Int, regionEnd: Int? = nil) throws(SwKasError) -> [UInt8] {
         if let directory = sparseDirectory { return try sparseChunk(number: offset, in: directory) }
-        return try storage.read(try storedChunkSize(offset: offset), at: header.headerLength + offset)
+        if let regionEnd, regionEnd - offset < 16 { throw .badFrame("chunk past the chunks region") }
+        let cbytes = try storedChunkSize(offset: offset)
+        if let regionEnd, cbytes > regionEnd - offset { throw .badFrame("chunk past the chunks region") }
+        return try storage.read(cbytes, at: header.headerLength + offset)
     }
 
     /// The cbytes of the chunk at `offset`, from its header.
     private func storedChunkSize(offset: Int) throws(SwKasError) -> Int {
         let head = try storage.read(16, at: header.headerLength + offset)
-        let cbytes = Int(UInt32(head[12]) | UInt32(head[13]) << 8 | UInt32(head[14]) << 16 | UInt32(head[15]) << 24)
-        guard cbytes >= 16 else { throw .badFrame("chunk size") }
+        return try typedThrows { try head.withUnsafeBytes { (raw) throws in try Self.chunkSize(raw, limit: Int.max) } }
+    }
+
+    /// The cbytes field of the chunk header at the start of `head` (16 bytes
+    /// at least), which must be a possible size no larger than `limit`.
+    static func chunkSize(_ head: UnsafeRawBufferPointer, limit: Int) throws(SwKasError) -> Int {
+        guard head.count >= 16, let base = head.baseAddress else { throw .badFrame("chunk header") }
+        let cbytes = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
+        guard cbytes >= 16, cbytes <= limit else { throw .badFrame("chunk past the chunks region") }
         return cbytes
     }
 

@@ -11,24 +11,6 @@ enum LoadedChunk {
     case special(Blosc2Special)
 }
 
-/// A growable C-heap buffer that holds one compressed chunk at a time, so
-/// reading many chunks allocates once.
-final class CompressedChunkBuffer {
-    private(set) var base: UnsafeMutableRawPointer?
-    private(set) var capacity = 0
-
-    deinit { free(base) }
-
-    /// Grows to at least `count` bytes, keeping the contents.
-    func reserve(_ count: Int) throws(SwKasError) -> UnsafeMutableRawPointer {
-        if let base, count <= capacity { return base }
-        guard let grown = realloc(base, Swift.max(count, 1)) else { throw .noMemory }
-        base = grown
-        capacity = count
-        return grown
-    }
-}
-
 extension Frame {
     /// Chunk `index` for decoding: a view of the file's mapping when there is
     /// one (valid while the caller holds the array's read lock), else read
@@ -36,7 +18,7 @@ extension Frame {
     /// table allows it is read only partly: its header, the table and the
     /// streams of those blocks (and of block 0 under DELTA), which is what
     /// a small window needs. The bytes left unread are never decoded.
-    func loadChunk(_ index: Int, blocks: [Int]?, blockBytes: Int, blockCount: Int, into buffer: CompressedChunkBuffer)
+    func loadChunk(_ index: Int, blocks: [Int]?, blockBytes: Int, blockCount: Int, into buffer: Scratch)
         throws(SwKasError) -> LoadedChunk
     {
         guard let (start, limit) = try storedExtent(index) else {
@@ -44,7 +26,7 @@ extension Frame {
             case .special(let kind):
                 return .special(kind)
             case .stored(let bytes):
-                let base = try buffer.reserve(bytes.count)
+                let base = try buffer.growing(bytes.count)
                 bytes.withUnsafeBytes { if let source = $0.baseAddress { base.copyMemory(from: source, byteCount: bytes.count) } }
                 return .bytes(UnsafeRawBufferPointer(start: base, count: bytes.count))
             }
@@ -52,16 +34,14 @@ extension Frame {
         guard limit >= 16 else { throw .badFrame("chunk past the chunks region") }
         if let frameBytes = storage.mapped(length: header.frameLength), let base = frameBytes.baseAddress {
             // Zero-copy: the chunk is read where it lies, touching only the pages decoded.
-            let cbytes = Int(base.loadUnaligned(fromByteOffset: start + 12, as: UInt32.self).littleEndian)
-            guard cbytes >= 16, cbytes <= limit else { throw .badFrame("chunk past the chunks region") }
+            let cbytes = try Self.chunkSize(UnsafeRawBufferPointer(start: base + start, count: 16), limit: limit)
             return .bytes(UnsafeRawBufferPointer(start: base + start, count: cbytes))
         }
         let first = Swift.min(limit, 32 + 4 * blockCount)
-        var base = try buffer.reserve(first)
+        var base = try buffer.growing(first)
         try read(into: UnsafeMutableRawBufferPointer(start: base, count: first), at: start)
-        let cbytes = Int(base.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
-        guard cbytes >= 16, cbytes <= limit else { throw .badFrame("chunk past the chunks region") }
-        base = try buffer.reserve(cbytes)
+        let cbytes = try Self.chunkSize(UnsafeRawBufferPointer(start: base, count: first), limit: limit)
+        base = try buffer.growing(cbytes)
         let chunk = UnsafeRawBufferPointer(start: base, count: cbytes)
         /// Reads chunk bytes [low, high) not loaded yet.
         func readRange(_ low: Int, _ high: Int) throws(SwKasError) {

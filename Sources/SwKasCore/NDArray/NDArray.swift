@@ -397,7 +397,7 @@ public final class NDArray: @unchecked Sendable {
             let perChunk = parts.count > 1 ? 1 : threads
             let workers = try pool.take(Swift.min(parts.count, threads / perChunk), chunkBytes: geometry.chunkBytes)
             defer { pool.give(workers) }
-            try ChunkWorkers.run(parts.count, workers: workers) { (worker, position) throws(SwKasError) in
+            try Workers.run(parts.count, workers: workers) { (worker, position) throws(SwKasError) in
                 let (index, part) = parts[position]
                 if try decodeChunk(index, part: part, into: worker, threads: perChunk) {
                     part.copy(
@@ -460,8 +460,8 @@ public final class NDArray: @unchecked Sendable {
             guard geometry.itemsize == 4 || geometry.itemsize == 8 else {
                 throw .badFrame("NaN chunk of itemsize \(geometry.itemsize)")
             }
-            let nan: [UInt8] = geometry.itemsize == 4 ? [0, 0, 0xC0, 0x7F] : [0, 0, 0, 0, 0, 0, 0xF8, 0x7F]
-            for offset in 0..<scratch.count { scratch.base.storeBytes(of: nan[offset % nan.count], toByteOffset: offset, as: UInt8.self) }
+            Blosc2Chunk.fillPattern(
+                scratch.base, 0..<scratch.count, pattern: Blosc2Chunk.nanPattern(typesize: geometry.itemsize))
             return true
         case .special:
             return false  // zeros and uninitialised chunks (index entries name no other kind)
@@ -542,7 +542,7 @@ public final class NDArray: @unchecked Sendable {
         // Batches of one chunk per worker: built and compressed in parallel, appended in order.
         for batchStart in stride(from: 0, to: parts.count, by: workerCount) {
             let batch = Array(parts[batchStart..<Swift.min(batchStart + workerCount, parts.count)])
-            try ChunkWorkers.run(batch.count, workers: workers) { (_, position) throws(SwKasError) in
+            try Workers.run(batch.count, workers: workers) { (_, position) throws(SwKasError) in
                 let worker = workers[position]
                 let (index, part) = batch[position]
                 let decoded = part.coversChunk
@@ -791,7 +791,8 @@ private func removeTree(_ path: SystemPath) throws(SwKasError) {
 /// chunk, the compressed bytes read, and the compressed output.
 final class ChunkWorker {
     let scratch: ChunkBuffer
-    let compressed = CompressedChunkBuffer()
+    /// The compressed chunk being decoded.
+    let compressed = Scratch()
     /// Codec contexts and filter buffers for decoding blocks one at a time.
     let blocks = BlockWorker()
     private let output: ChunkBuffer
@@ -809,36 +810,6 @@ final class ChunkWorker {
 
     /// The last chunk `compress` made.
     var compressedChunk: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: output.base, count: outputSize) }
-}
-
-/// Runs jobs over chunks on up to `threads` workers (the calling thread is
-/// one), each worker taking the next job and keeping its own state.
-enum ChunkWorkers {
-    /// Runs `job(worker, position)` for positions 0..<count, on as many
-    /// threads as there are `workers` (each thread uses its own).
-    static func run<State>(
-        _ count: Int, workers: [State], _ job: (State, Int) throws(SwKasError) -> Void
-    ) throws(SwKasError) {
-        let workerCount = Swift.max(1, Swift.min(workers.count, count))
-        if workerCount == 1, let only = workers.first {
-            for position in 0..<count { try job(only, position) }
-            return
-        }
-        let failure = FirstFailure()
-        let next = JobCounter()
-        withoutActuallyEscaping(job) { job in
-            let shared = UncheckedSendable((job, workers))
-            DispatchQueue.concurrentPerform(iterations: workerCount) { worker in
-                while let position = next.take(below: count) {
-                    do throws(SwKasError) { try shared.value.0(shared.value.1[worker], position) } catch {
-                        failure.record(error)
-                        return
-                    }
-                }
-            }
-        }
-        try failure.rethrow()
-    }
 }
 
 /// Chunk workers kept between calls, so reads reuse buffers whose pages
@@ -866,32 +837,17 @@ final class WorkerPool: @unchecked Sendable {
     }
 }
 
-/// Hands out 0, 1, 2, ... to competing workers.
-final class JobCounter: @unchecked Sendable {
-    private var next = 0
-    private let lock = PthreadMutex()
-
-    func take(below limit: Int) -> Int? {
-        lock.withLock {
-            guard next < limit else { return nil }
-            defer { next += 1 }
-            return next
-        }
-    }
-}
-
-/// A chunk-sized scratch buffer on the C heap.
+/// A chunk-sized scratch buffer on the C heap (huge pages from 4 MiB).
 final class ChunkBuffer {
     let base: UnsafeMutableRawPointer
     let count: Int
 
     init(_ count: Int) throws(SwKasError) {
-        guard let memory = malloc(Swift.max(1, count)) else { throw .noMemory }
-        base = memory
+        base = try RawMemory.allocate(Swift.max(1, count))
         self.count = count
     }
 
-    deinit { free(base) }
+    deinit { RawMemory.release(base) }
 
     var buffer: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: base, count: count) }
 
