@@ -34,7 +34,9 @@ let package = Package(
                 "SwKasCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "SwKasCoreTests", dependencies: ["SwKasCore"]),
-        .testTarget(name: "SwKasABITests", dependencies: ["SwKas", "CSwKas", "SwKasCore"]),
+        // Helpers both test targets share (test-data paths, files, manifests).
+        .target(name: "SwKasTestSupport", path: "Tests/SwKasTestSupport"),
+        .testTarget(name: "SwKasCoreTests", dependencies: ["SwKasCore", "SwKasTestSupport"]),
+        .testTarget(name: "SwKasABITests", dependencies: ["SwKas", "CSwKas", "SwKasCore", "SwKasTestSupport"]),
     ]
 )

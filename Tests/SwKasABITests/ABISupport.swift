@@ -3,6 +3,7 @@
 
 import CSwKas
 import Foundation
+import SwKasTestSupport
 import SwKasCore
 
 #if canImport(Glibc)
@@ -10,139 +11,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-/// The repository root: the first directory above this file holding Package.swift.
-let repoRoot: String = {
-    var path = #filePath
-    while let slash = path.lastIndex(of: "/") {
-        path = String(path[..<slash])
-        if path.isEmpty { break }
-        if access(path + "/Package.swift", F_OK) == 0 { return path }
-    }
-    return "."
-}()
-
-let goldenDir = repoRoot + "/test-data/kastore/golden"
-let malformedDir = repoRoot + "/test-data/kastore/malformed"
-
-func readBytes(_ path: String) -> [UInt8]? {
-    guard let stream = fopen(path, "rb") else { return nil }
-    defer { fclose(stream) }
-    var result: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, stream) }
-        result.append(contentsOf: chunk[0..<count])
-        if count < chunk.count { break }
-    }
-    return ferror(stream) != 0 ? nil : result
-}
-
-@discardableResult
-func writeBytes(_ bytes: [UInt8], to path: String) -> Bool {
-    guard let stream = fopen(path, "wb") else { return false }
-    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, stream) }
-    return fclose(stream) == 0 && written == bytes.count
-}
-
-func directoryEntries(_ path: String) -> [String] {
-    guard let dir = opendir(path) else { return [] }
-    defer { closedir(dir) }
-    var names: [String] = []
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names.sorted()
-}
-
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/swkas-abi-tests-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(made != nil, "mkdtemp failed")
-        path = String(cString: template)
-    }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    deinit {
-        for name in directoryEntries(path) {
-            let full = path + "/" + name
-            var info = stat()
-            if lstat(full, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
-                for inner in directoryEntries(full) { unlink(full + "/" + inner) }
-                rmdir(full)
-            } else {
-                unlink(full)
-            }
-        }
-        rmdir(path)
-    }
-}
-
-func hexBytes(_ hex: String) -> [UInt8] {
-    let digits = hex.utf8.compactMap { byte -> UInt8? in
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        default: return nil
-        }
-    }
-    return stride(from: 0, to: digits.count - 1, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
-}
-
-func readLE<T: FixedWidthInteger>(_ bytes: [UInt8], at offset: Int, as: T.Type = T.self) -> T {
-    var value: T = 0
-    withUnsafeMutableBytes(of: &value) { target in
-        for index in 0..<MemoryLayout<T>.size { target[index] = bytes[offset + index] }
-    }
-    return T(littleEndian: value)
-}
-
-struct GoldenItem: Decodable, Sendable {
-    let key_hex: String
-    let type: Int
-    let length: Int
-    let data_hex: String
-}
-
-struct GoldenEntry: Decodable, Sendable {
-    let file: String
-    let items: [GoldenItem]
-}
-
-struct ExpectedCodes: Decodable, Sendable {
-    let open: Int32
-    let gets: [Int32]
-}
-
-struct MalformedEntry: Decodable, Sendable {
-    struct Modes: Decodable, Sendable {
-        let lazy: ExpectedCodes
-        let read_all: ExpectedCodes
-    }
-    let file: String
-    let description: String
-    let size: Int
-    let expected: Modes
-}
-
-enum Manifests {
-    static let golden: [GoldenEntry] = load(goldenDir + "/manifest.json")
-    static let malformed: [MalformedEntry] = load(malformedDir + "/manifest.json")
-    static let malformedByFile: [String: MalformedEntry] =
-        Dictionary(malformed.map { ($0.file, $0) }, uniquingKeysWith: { a, _ in a })
-
-    private static func load<T: Decodable>(_ path: String) -> [T] {
-        guard let bytes = readBytes(path) else { return [] }
-        return (try? JSONDecoder().decode([T].self, from: Data(bytes))) ?? []
-    }
-}
 
 /// A `kastore_t` on the heap, so its address is stable across calls (as a C
 /// caller's stack variable is). Closed (if still open) and freed on deinit.

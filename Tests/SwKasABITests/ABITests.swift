@@ -5,6 +5,7 @@ import CSwKas
 import SwKas
 import SwKasCore
 import Testing
+import SwKasTestSupport
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@
 // packer, and the read validation of spec §2.1 on hand-built stores.
 
 import Testing
+import SwKasTestSupport
 
 @testable import SwKasCore
 

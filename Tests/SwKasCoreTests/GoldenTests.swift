@@ -2,6 +2,7 @@
 // (test-data/kastore/README.md), through the Swift API.
 
 import Testing
+import SwKasTestSupport
 
 @testable import SwKasCore
 
@@ -173,7 +174,7 @@ struct GoldenTests {
 /// `.badFileFormat` where a stream fails to allocate (memory readers know the
 /// real size); nil for files that must open.
 private func expectedCoreError(_ entry: MalformedEntry) -> SwKasError? {
-    let codes: [Int: SwKasError] = [
+    let codes: [Int32: SwKasError] = [
         -4: .badFileFormat, -5: .badFileFormat, -6: .versionTooOld, -7: .versionTooNew, -8: .badType, -14: .endOfFile,
     ]
     if entry.expected.lazy.open != 0 { return codes[entry.expected.lazy.open] ?? .generic }

@@ -2,6 +2,7 @@
 // KastoreType, atomic writes and a seeded round-trip property test.
 
 import Testing
+import SwKasTestSupport
 
 @testable import SwKasCore
 

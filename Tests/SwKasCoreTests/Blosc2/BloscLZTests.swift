@@ -4,6 +4,7 @@
 // must throw without touching memory outside the buffers.
 
 import Foundation
+import SwKasTestSupport
 import Testing
 
 @testable import SwKasCore

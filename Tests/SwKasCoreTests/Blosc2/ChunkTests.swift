@@ -1,4 +1,5 @@
 import Foundation
+import SwKasTestSupport
 import Testing
 
 @testable import SwKasCore

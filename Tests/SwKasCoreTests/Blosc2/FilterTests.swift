@@ -4,6 +4,7 @@
 
 import CKernels
 import Foundation
+import SwKasTestSupport
 import Testing
 
 @testable import SwKasCore

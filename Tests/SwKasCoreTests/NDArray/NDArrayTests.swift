@@ -1,4 +1,5 @@
 import Foundation
+import SwKasTestSupport
 import Testing
 
 @testable import SwKasCore
@@ -42,12 +43,6 @@ private func randomRanges(_ shape: [Int], using generator: inout SeededGenerator
         let stop = Int.random(in: start...size, using: &generator)
         return StridedRange(start: start, stop: stop, step: Int.random(in: 1...4, using: &generator))
     }
-}
-
-private func temporaryPath(_ name: String) -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("swkas-ndarray-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    return directory.appendingPathComponent(name).path
 }
 
 @Suite("N-d geometry and slicing")
@@ -188,7 +183,8 @@ struct NDArrayStorageTests {
 
     @Test("metalayers and vlmeta persist; metalayers keep their size")
     func metadata() throws {
-        let path = temporaryPath("meta.b2nd")
+        let directory = TemporaryDirectory()
+        let path = directory.file("meta.b2nd")
         var spec = ArraySpec(shape: [3], itemsize: 4, dtype: "<i4", chunks: [2], blocks: [1])
         spec.metalayers = [Metalayer(name: "units", value: Array("m/s".utf8))]
         let array = try NDArray.zeros(spec, at: .file(path))
@@ -209,7 +205,8 @@ struct NDArrayStorageTests {
 
     @Test("an update that never commits leaves the file as it was")
     func uncommittedAppendsAreInvisible() throws {
-        let path = temporaryPath("crash.b2nd")
+        let directory = TemporaryDirectory()
+        let path = directory.file("crash.b2nd")
         let data = (0..<64).map { Int32($0) }
         _ = try makeArray(shape: [8, 8], chunks: [4, 4], blocks: [2, 2], data: data, at: .file(path))
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -231,7 +228,8 @@ struct NDArrayStorageTests {
 
     @Test("repeated updates are compacted automatically and copy compacts on demand")
     func compaction() throws {
-        let path = temporaryPath("grow.b2nd")
+        let directory = TemporaryDirectory()
+        let path = directory.file("grow.b2nd")
         var compression = ArrayCompression()
         compression.clevel = 0
         let data = [Int32](repeating: 1, count: 512 * 512)
@@ -242,7 +240,7 @@ struct NDArrayStorageTests {
         }
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
         #expect(size < 3 * 512 * 512 * 4)
-        let copyPath = temporaryPath("copy.b2nd")
+        let copyPath = directory.file("copy.b2nd")
         let copy = try array.copy(at: .file(copyPath))
         #expect(copy.stats.frameSize <= 512 * 512 * 4 + 4096)
         #expect(try copy.getSlice([StridedRange(start: 511, stop: 512), StridedRange(start: 511, stop: 512)]) == bytes([Int32(512 * 512 - 1 + 11)]))
