@@ -391,7 +391,7 @@ public final class NDArray: @unchecked Sendable {
             let target = UncheckedSendable(result)
             let parts = try chunkParts(selection)
             // Threads pay off only for a few MB of blocks: a small window is faster on one.
-            let blockCount = parts.reduce(0) { $0 + $1.1.blocks(geometry).count }
+            let blockCount = parts.reduce(0) { $0 + $1.1.blocks.count }
             let threads = blockCount * geometry.blockBytes >= 2 << 20 ? compression.nthreads : 1
             // Several chunks and threads: one chunk per worker at a time; one chunk: its blocks in parallel.
             let perChunk = parts.count > 1 ? 1 : threads
@@ -450,7 +450,7 @@ public final class NDArray: @unchecked Sendable {
     {
         let scratch = worker.scratch
         let blockCount = geometry.blockGrid.reduce(1, *)
-        let blocks = part?.blocks(geometry)
+        let blocks = part?.blocks
         let partial = blocks.map { $0.count < blockCount } ?? false
         let loaded = try frame.loadChunk(
             index, blocks: partial ? blocks : nil, blockBytes: geometry.blockBytes, blockCount: blockCount,

@@ -60,8 +60,8 @@ struct ChunkPart {
     let firstResult: [Int]
     /// Per axis: item offset inside the chunk buffer of each selected position.
     let sourceOffsets: [[Int]]
-    /// Per axis: block index of each selected position.
-    let blockIndices: [[Int]]
+    /// The blocks (C order over the chunk's block grid) holding selected items.
+    let blocks: [Int]
     /// The selection covers every valid item of the chunk.
     let coversChunk: Bool
 
@@ -69,7 +69,7 @@ struct ChunkPart {
     init?(chunk coordinates: [Int], selection: Selection, geometry: ArrayGeometry) {
         var firstResult: [Int] = []
         var sourceOffsets: [[Int]] = []
-        var blockIndices: [[Int]] = []
+        var blocks = [0]
         var covers = true
         var blockGridStride = 1
         var blockStride = 1
@@ -96,28 +96,17 @@ struct ChunkPart {
             for index in first...last {
                 let local = range.start + index * step - chunkStart
                 offsets.append((local / block) * gridStrides[axis] * geometry.blockItems + (local % block) * innerStrides[axis])
-                blocksHere.append(local / block)
+                if blocksHere.last != local / block { blocksHere.append(local / block) }
             }
             if last - first + 1 != valid.count { covers = false }
             firstResult.append(first)
             sourceOffsets.append(offsets)
-            blockIndices.append(blocksHere)
+            blocks = blocks.flatMap { base in blocksHere.map { base * geometry.blockGrid[axis] + $0 } }
         }
         self.firstResult = firstResult
         self.sourceOffsets = sourceOffsets
-        self.blockIndices = blockIndices
+        self.blocks = blocks
         coversChunk = covers
-    }
-
-    /// The blocks (C order over the block grid) holding selected items.
-    func blocks(_ geometry: ArrayGeometry) -> [Int] {
-        var result = [0]
-        for axis in 0..<geometry.ndim {
-            var distinct: [Int] = []
-            for block in blockIndices[axis] where distinct.last != block { distinct.append(block) }
-            result = result.flatMap { base in distinct.map { base * geometry.blockGrid[axis] + $0 } }
-        }
-        return result
     }
 
     /// Copies between the chunk buffer and the result buffer: `toResult`

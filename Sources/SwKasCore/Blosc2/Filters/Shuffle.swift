@@ -189,30 +189,27 @@ enum ByteTranspose {
     /// written (or read) at a time while the strip stays in the L1 cache; all
     /// planes at once thrash it (planes 2^k bytes apart share cache sets).
     static func wideForward(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int) {
-        let bulk = n & ~7
-        let strip = Swift.max(8, (8192 / width) & ~7)
-        var first = 0
-        while first < bulk {
-            let end = Swift.min(first &+ strip, bulk)
-            var column = 0
-            while true {
-                let start = Swift.min(column, width &- 8)
-                var i = first
-                while i < end {
-                    var x = gather(input, i &* width &+ start, stride: width)
-                    transpose(&x)
-                    scatter(x, output, start &* n &+ i, stride: n)
-                    i &+= 8
-                }
-                column &+= 8
-                if column >= width { break }
-            }
-            first = end
+        forEachWideTile(items: n, width: width) { i, start in
+            var x = gather(input, i &* width &+ start, stride: width)
+            transpose(&x)
+            scatter(x, output, start &* n &+ i, stride: n)
         }
-        scalarForward(input, output, items: n, width: width, from: bulk)
+        scalarForward(input, output, items: n, width: width, from: n & ~7)
     }
 
     static func wideInverse(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, items n: Int, width: Int) {
+        forEachWideTile(items: n, width: width) { i, start in
+            var x = gather(input, start &* n &+ i, stride: n)
+            transpose(&x)
+            scatter(x, output, i &* width &+ start, stride: width)
+        }
+        scalarInverse(input, output, items: n, width: width, from: n & ~7)
+    }
+
+    /// Calls `tile(item, column)` for the 8 × 8 tiles of the whole groups of
+    /// 8 items, in the strip order described above.
+    @inline(__always)
+    private static func forEachWideTile(items n: Int, width: Int, _ tile: (_ item: Int, _ column: Int) -> Void) {
         let bulk = n & ~7
         let strip = Swift.max(8, (8192 / width) & ~7)
         var first = 0
@@ -223,9 +220,7 @@ enum ByteTranspose {
                 let start = Swift.min(column, width &- 8)
                 var i = first
                 while i < end {
-                    var x = gather(input, start &* n &+ i, stride: n)
-                    transpose(&x)
-                    scatter(x, output, i &* width &+ start, stride: width)
+                    tile(i, start)
                     i &+= 8
                 }
                 column &+= 8
@@ -233,7 +228,6 @@ enum ByteTranspose {
             }
             first = end
         }
-        scalarInverse(input, output, items: n, width: width, from: bulk)
     }
 
     /// Widths 3, 5, 6 and 7: tiles of 8 items, each item loaded as a whole
