@@ -16,14 +16,22 @@ package final class MappedFile: @unchecked Sendable {
 
     /// Maps `path`. `populate` pre-faults every page (a full sequential read).
     package init(path: SystemPath, populate: Bool = false) throws(SwKasError) {
+        // Only regular files are opened: opening a FIFO would block until a
+        // writer comes, and what it wrote would be lost with the descriptor.
+        var kind = stat()
+        if stat(path.cString, &kind) != 0 { throw .io(errno: errno) }
+        if (kind.st_mode & S_IFMT) == S_IFDIR { throw .io(errno: EISDIR) }
+        if (kind.st_mode & S_IFMT) != S_IFREG {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
         let fd = open(path.cString, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw .io(errno: errno) }
         defer { close(fd) }
         var info = stat()
         if fstat(fd, &info) != 0 { throw .io(errno: errno) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw .io(errno: EISDIR) }
         guard let size = Int(exactly: info.st_size), size >= 0 else { throw .noMemory }
-        // An empty file, or one that cannot be mapped (a FIFO, a device): an empty view.
+        // An empty file, or one replaced since the stat by something unmappable: an empty view.
         bytes = try Self.map(fd: fd, length: (info.st_mode & S_IFMT) == S_IFREG ? size : 0, populate: populate)
     }
 
